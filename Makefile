@@ -1,0 +1,38 @@
+# Rivalscope: `make demo` and `make test` are all the set-up a fresh clone needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test lint typecheck bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	rm -f demo.duckdb demo.duckdb.wal
+	$(BIN)/rivalscope synth --out demo-data
+	$(BIN)/rivalscope ingest ucdp demo-data/synthetic_ged.csv --db demo.duckdb
+	$(BIN)/rivalscope ingest acled demo-data/synthetic_acled.csv --db demo.duckdb
+	$(BIN)/rivalscope info --db demo.duckdb
+	@echo
+	@echo "SYNTHETIC demo store: demo.duckdb. Try:"
+	@echo "  $(BIN)/rivalscope events --db demo.duckdb --actor ISKP --rival TALIBAN --format csv | head"
+	@echo "  $(BIN)/rivalscope places --db demo.duckdb"
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/ingest.py
+
+clean:
+	rm -rf $(VENV) demo-data demo.duckdb demo.duckdb.wal .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,177 @@
+"""The canonical tables: column names, types and the controlled vocabularies.
+
+Every source maps its rows onto these tables; every analysis reads only them.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+EVENT_TYPES: Final = ("clash", "attack", "state_operation", "defection", "prison_break", "other")
+"""`clash`: armed group against armed group (state forces included); `attack`: violence by a group
+on civilians or on a non-combat target; `state_operation`: raid, air or drone strike by a state."""
+
+TARGET_TYPES: Final = (
+    "civilians",
+    "state_security",
+    "group_personnel",
+    "infrastructure",
+    "religious_site",
+    "foreign",
+    "unknown",
+)
+
+DATE_PRECISIONS: Final = ("day", "week", "month", "year")
+
+ACTOR_KINDS: Final = (
+    "state",
+    "armed_group",
+    "international",
+    "civilians",
+    "ambiguous",
+    "other",
+    "unregistered",
+)
+
+EVENT_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
+    ("event_id", "VARCHAR"),
+    ("source", "VARCHAR"),
+    ("source_id", "VARCHAR"),
+    ("batch_id", "VARCHAR"),
+    ("date_start", "DATE"),
+    ("date_end", "DATE"),
+    ("date_precision", "VARCHAR"),
+    ("event_type", "VARCHAR"),
+    ("source_event_type", "VARCHAR"),
+    ("source_sub_event_type", "VARCHAR"),
+    ("actor1", "VARCHAR"),
+    ("actor2", "VARCHAR"),
+    ("actor1_raw", "VARCHAR"),
+    ("actor2_raw", "VARCHAR"),
+    ("assoc_actors", "VARCHAR[]"),
+    ("assoc_actors2", "VARCHAR[]"),
+    ("target_type", "VARCHAR"),
+    ("country_iso3", "VARCHAR"),
+    ("admin1_code", "VARCHAR"),
+    ("admin1", "VARCHAR"),
+    ("admin2", "VARCHAR"),
+    ("location", "VARCHAR"),
+    ("latitude", "DOUBLE"),
+    ("longitude", "DOUBLE"),
+    ("geo_precision", "INTEGER"),
+    ("fatalities_best", "INTEGER"),
+    ("fatalities_low", "INTEGER"),
+    ("fatalities_high", "INTEGER"),
+    ("civilian_deaths", "INTEGER"),
+    ("notes", "VARCHAR"),
+    ("source_url", "VARCHAR"),
+    ("row_hash", "VARCHAR"),
+)
+"""`assoc_actors` are the allies named with actor1, `assoc_actors2` those named with actor2.
+`row_hash` fingerprints the mapped content (all columns but `batch_id`): re-ingesting an
+unchanged row leaves it untouched and counts it as unchanged."""
+
+EVENT_COLUMN_NAMES: Final = tuple(name for name, _ in EVENT_COLUMNS)
+HASHED_EVENT_COLUMNS: Final = tuple(
+    name for name in EVENT_COLUMN_NAMES if name not in ("batch_id", "row_hash")
+)
+
+DEFECTION_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
+    ("defection_id", "VARCHAR"),
+    ("batch_id", "VARCHAR"),
+    ("date", "DATE"),
+    ("person", "VARCHAR"),
+    ("role", "VARCHAR"),
+    ("fighters", "INTEGER"),
+    ("from_actor", "VARCHAR"),
+    ("to_actor", "VARCHAR"),
+    ("from_actor_raw", "VARCHAR"),
+    ("to_actor_raw", "VARCHAR"),
+    ("country_iso3", "VARCHAR"),
+    ("admin1_code", "VARCHAR"),
+    ("admin1", "VARCHAR"),
+    ("admin2", "VARCHAR"),
+    ("source", "VARCHAR"),
+    ("notes", "VARCHAR"),
+    ("row_hash", "VARCHAR"),
+)
+DEFECTION_COLUMN_NAMES: Final = tuple(name for name, _ in DEFECTION_COLUMNS)
+
+
+def _columns_sql(columns: tuple[tuple[str, str], ...]) -> str:
+    return ",\n  ".join(f"{name} {sql_type}" for name, sql_type in columns)
+
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    (
+        f"""CREATE TABLE events (
+  {_columns_sql(EVENT_COLUMNS)},
+  PRIMARY KEY (event_id)
+)""",
+        f"""CREATE TABLE defections (
+  {_columns_sql(DEFECTION_COLUMNS)},
+  PRIMARY KEY (defection_id)
+)""",
+        """CREATE TABLE actors (
+  actor_id VARCHAR PRIMARY KEY,
+  name VARCHAR NOT NULL,
+  kind VARCHAR NOT NULL,
+  parent VARCHAR,
+  country_iso3 VARCHAR,
+  registered BOOLEAN NOT NULL,
+  builtin BOOLEAN NOT NULL,
+  description VARCHAR
+)""",
+        """CREATE TABLE actor_aliases (
+  alias VARCHAR NOT NULL,
+  alias_key VARCHAR NOT NULL,
+  actor_id VARCHAR NOT NULL,
+  country_iso3 VARCHAR,
+  valid_from DATE,
+  valid_to DATE,
+  kind VARCHAR,
+  source VARCHAR,
+  builtin BOOLEAN NOT NULL
+)""",
+        """CREATE TABLE places (
+  code VARCHAR PRIMARY KEY,
+  name VARCHAR NOT NULL,
+  level INTEGER NOT NULL,
+  parent VARCHAR,
+  country_iso3 VARCHAR NOT NULL,
+  latitude DOUBLE,
+  longitude DOUBLE,
+  geometry BLOB
+)""",
+        """CREATE TABLE place_aliases (
+  alias_key VARCHAR NOT NULL,
+  alias VARCHAR NOT NULL,
+  code VARCHAR NOT NULL,
+  country_iso3 VARCHAR NOT NULL,
+  level INTEGER NOT NULL
+)""",
+        """CREATE TABLE ingest_batches (
+  batch_id VARCHAR PRIMARY KEY,
+  source VARCHAR NOT NULL,
+  file VARCHAR,
+  sha256 VARCHAR,
+  started TIMESTAMP,
+  finished TIMESTAMP,
+  rows_read BIGINT,
+  rows_stored BIGINT,
+  rows_quarantined BIGINT,
+  rows_unchanged BIGINT
+)""",
+        """CREATE TABLE meta (
+  key VARCHAR PRIMARY KEY,
+  value VARCHAR
+)""",
+        """CREATE TABLE quarantine (
+  batch_id VARCHAR NOT NULL,
+  row_number BIGINT NOT NULL,
+  raw VARCHAR,
+  reason VARCHAR NOT NULL
+)""",
+    ),
+)
+"""Schema migrations, applied in order; the store records how many it has applied."""

@@ -1,0 +1,683 @@
+"""The store: a DuckDB database (file or memory) holding the canonical tables.
+
+Open one with :func:`rivalscope.open`. The store migrates its schema, seeds the actor registry
+and the gazetteer, ingests sources in one transaction per batch, and hands out Ibis tables for
+analysis. DuckDB allows one writer per file: route writes through one :class:`Store`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+
+from rivalscope import actors as actor_registry
+from rivalscope import places as gazetteer
+from rivalscope.errors import InputError, NotFoundError, StoreError
+from rivalscope.ingest import IngestResult, Step, ingest_file
+from rivalscope.schema import EVENT_TYPES, MIGRATIONS
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+DEFAULT_DB = "rivalscope.duckdb"
+_SEED_VERSION = "1"
+
+
+def default_db() -> str:
+    """The store used when none is named: ``$RIVALSCOPE_DB`` or ``rivalscope.duckdb``."""
+    return os.environ.get("RIVALSCOPE_DB") or DEFAULT_DB
+
+
+class Store:
+    """An open Rivalscope store.
+
+    Args:
+        db: a DuckDB file path, or ``None`` / ``":memory:"`` for an in-memory store.
+        read_only: open an existing file without writing (many readers may share it).
+    """
+
+    def __init__(self, db: str | Path | None = None, *, read_only: bool = False) -> None:
+        target = ":memory:" if db is None else str(db)
+        if target.startswith(("postgresql://", "postgres://", "spark:")):
+            raise StoreError(
+                f"{target.split(':')[0]} stores are not supported yet; use a DuckDB file"
+            )
+        self.path = target
+        self.read_only = read_only
+        try:
+            self.con = duckdb.connect(target, read_only=read_only)
+        except duckdb.Error as exc:
+            message = str(exc).strip().splitlines()[0]
+            raise StoreError(f"cannot open store {target}: {message}") from exc
+        self._ibis: Any = None
+        if not read_only:
+            self._migrate()
+            self._seed()
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the connection."""
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.path!r})"
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block as one transaction: all of it is committed, or none of it."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def _scalar(self, query: str, params: Sequence[Any] = ()) -> Any:
+        row = self.con.execute(query, list(params)).fetchone()
+        return row[0] if row else None
+
+    def _migrate(self) -> None:
+        self.con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
+        applied = self._scalar("SELECT max(version) FROM schema_version") or 0
+        for version, statements in enumerate(MIGRATIONS, start=1):
+            if version <= applied:
+                continue
+            with self.transaction():
+                for statement in statements:
+                    self.con.execute(statement)
+                self.con.execute("INSERT INTO schema_version VALUES (?)", [version])
+
+    def _seed(self) -> None:
+        registry = actor_registry.builtin_registry()
+        fingerprint = hashlib.sha256(
+            repr((_SEED_VERSION, sorted(registry.actors.items()), registry.aliases)).encode()
+        ).hexdigest()
+        if self._scalar("SELECT value FROM meta WHERE key = 'seed'") == fingerprint:
+            return
+        with self.transaction():
+            self.con.execute("DELETE FROM actors WHERE builtin")
+            self.con.execute("DELETE FROM actor_aliases WHERE builtin")
+            self._insert_registry(registry, builtin=True)
+            self.con.execute("DELETE FROM place_aliases")
+            self.con.register("rs_seed_aliases", gazetteer.place_aliases_table())
+            self.con.execute("INSERT INTO place_aliases SELECT * FROM rs_seed_aliases")
+            self.con.unregister("rs_seed_aliases")
+            self.con.register("rs_seed_places", gazetteer.places_table())
+            self.con.execute(
+                """INSERT INTO places (code, name, level, parent, country_iso3, latitude,
+                   longitude) SELECT * FROM rs_seed_places s
+                   WHERE NOT EXISTS (SELECT 1 FROM places p WHERE p.code = s.code)"""
+            )
+            self.con.unregister("rs_seed_places")
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES ('seed', ?)", [fingerprint])
+
+    def _insert_registry(self, registry: actor_registry.Registry, *, builtin: bool) -> None:
+        actors_rows = registry.actors_table()
+        self.con.register("rs_reg_actors", actors_rows)
+        self.con.execute(
+            "DELETE FROM actors WHERE actor_id IN (SELECT actor_id FROM rs_reg_actors)"
+        )
+        self.con.execute(
+            """INSERT INTO actors (actor_id, name, kind, parent, country_iso3, registered,
+               builtin, description)
+               SELECT actor_id, name, kind, parent, country_iso3, true, ?, description
+               FROM rs_reg_actors""",
+            [builtin],
+        )
+        self.con.unregister("rs_reg_actors")
+        aliases = registry.aliases_table()
+        keys = [actor_registry.alias_key(a) for a in aliases.column("alias").to_pylist()]
+        self.con.register("rs_reg_aliases", aliases.append_column("alias_key", pa.array(keys)))
+        self.con.execute(
+            """INSERT INTO actor_aliases (alias, alias_key, actor_id, country_iso3, valid_from,
+               valid_to, kind, source, builtin)
+               SELECT alias, alias_key, actor_id, country_iso3, valid_from, valid_to, kind,
+                      source, ? FROM rs_reg_aliases""",
+            [builtin],
+        )
+        self.con.unregister("rs_reg_aliases")
+
+    # --- ingest -------------------------------------------------------------------------------
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"store {self.path} is open read-only")
+
+    def ingest_ucdp(
+        self, path: str | Path, *, encoding: str = "utf-8", on_step: Step | None = None
+    ) -> IngestResult:
+        """Ingest a UCDP GED (or GED Candidate) CSV as UCDP publishes it (also .gz or .zip)."""
+        from rivalscope.sources import ucdp
+
+        self._writable()
+        return ingest_file(self, ucdp.SPEC, path, encoding=encoding, on_step=on_step)
+
+    def ingest_acled(
+        self, path: str | Path, *, encoding: str = "utf-8", on_step: Step | None = None
+    ) -> IngestResult:
+        """Ingest an ACLED export CSV as ACLED publishes it (also .gz or .zip)."""
+        from rivalscope.sources import acled
+
+        self._writable()
+        return ingest_file(self, acled.SPEC, path, encoding=encoding, on_step=on_step)
+
+    def ingest_defections(
+        self, path: str | Path, *, encoding: str = "utf-8", on_step: Step | None = None
+    ) -> IngestResult:
+        """Ingest a defections CSV in Rivalscope's schema (see docs/data-sources.md)."""
+        from rivalscope.sources import defections
+
+        self._writable()
+        return ingest_file(self, defections.SPEC, path, encoding=encoding, on_step=on_step)
+
+    def ingest(
+        self,
+        source: str,
+        path: str | Path,
+        *,
+        encoding: str = "utf-8",
+        on_step: Step | None = None,
+    ) -> IngestResult:
+        """Ingest ``path`` with the named source (``ucdp``, ``acled`` or ``defections``)."""
+        methods = {
+            "ucdp": self.ingest_ucdp,
+            "acled": self.ingest_acled,
+            "defections": self.ingest_defections,
+        }
+        if source not in methods:
+            raise InputError(f"unknown source {source!r}: use one of {', '.join(methods)}")
+        result = methods[source](path, encoding=encoding, on_step=on_step)
+        if self.has_boundaries():
+            self.assign_provinces_by_point()
+        return result
+
+    def unregistered_ids(self, names: Sequence[str], keys: Sequence[str]) -> list[str]:
+        """Stable ids for actor names that may match no alias, unique per name key.
+
+        The id is the name in upper snake case (``Hizb-i Wahdat`` -> ``HIZB_I_WAHDAT``); a
+        clash with another actor's id gets a short hash of the key appended, so two different
+        names are never merged.
+        """
+        taken = {
+            actor_id: (registered, actor_registry.alias_key(name))
+            for actor_id, registered, name in self.con.execute(
+                "SELECT actor_id, registered, name FROM actors"
+            ).fetchall()
+        }
+        ids = []
+        for name, key in zip(names, keys, strict=True):
+            slug = re.sub(r"[^A-Z0-9]+", "_", actor_registry.alias_key(name).upper()).strip("_")
+            slug = slug or "ACTOR"
+            owner = taken.get(slug)
+            if owner is not None and (owner[0] or owner[1] != key):
+                slug = f"{slug}_{hashlib.sha1(key.encode()).hexdigest()[:6].upper()}"
+            ids.append(slug)
+        return ids
+
+    def register_unregistered(self, lookup_table: str) -> None:
+        """Record actors that only an ingest named, so ``info`` can list them."""
+        self.con.execute(
+            f"""INSERT INTO actors (actor_id, name, kind, parent, country_iso3, registered,
+                builtin, description)
+            SELECT actor_id, min(raw), 'unregistered', NULL, NULL, false, false, NULL
+            FROM {lookup_table} l WHERE unregistered
+              AND NOT EXISTS (SELECT 1 FROM actors a WHERE a.actor_id = l.actor_id)
+            GROUP BY actor_id"""
+        )
+
+    # --- registry and gazetteer ---------------------------------------------------------------
+    def load_actors(self, path: str | Path) -> dict[str, int]:
+        """Extend the registry with a user TOML file and re-map stored events' actor names.
+
+        Returns:
+            ``{"actors": n, "aliases": n, "events_remapped": n}``.
+        """
+        self._writable()
+        registry = actor_registry.builtin_registry()
+        current = self.con.execute(
+            "SELECT actor_id, name, kind, parent, country_iso3, description FROM actors "
+            "WHERE registered AND NOT builtin"
+        ).fetchall()
+        for row in current:
+            registry.actors[row[0]] = actor_registry.Actor(*row)
+        user = actor_registry.load_registry_file(path)
+        registry.merge(user)
+        with self.transaction():
+            self.con.execute(
+                "DELETE FROM actors WHERE NOT registered AND actor_id IN (SELECT unnest(?))",
+                [list(user.actors)],
+            )
+            self._insert_registry(user, builtin=False)
+            remapped = self._remap_actors()
+        return {
+            "actors": len(user.actors),
+            "aliases": len(user.aliases),
+            "events_remapped": remapped,
+        }
+
+    def _remap_actors(self) -> int:
+        """Re-resolve actor1/actor2 of stored events and defections after the registry changed."""
+        from rivalscope.ingest import actor_name_key
+
+        names = [
+            r[0]
+            for r in self.con.execute(
+                "SELECT DISTINCT n FROM (SELECT actor1_raw n FROM events UNION ALL "
+                "SELECT actor2_raw FROM events UNION ALL SELECT from_actor_raw FROM defections "
+                "UNION ALL SELECT to_actor_raw FROM defections) WHERE n IS NOT NULL"
+            ).fetchall()
+        ]
+        keys = [actor_name_key(n) for n in names]
+        self.con.register(
+            "rs_remap_names",
+            pa.table({"raw": pa.array(names, pa.string()), "key": pa.array(keys, pa.string())}),
+        )
+        resolved = """(SELECT a.actor_id FROM rs_remap_names n JOIN actor_aliases a
+              ON a.alias_key = n.key
+             AND (a.country_iso3 IS NULL OR a.country_iso3 = {country})
+             AND (a.valid_from IS NULL OR {date} >= a.valid_from)
+             AND (a.valid_to IS NULL OR {date} < a.valid_to)
+            WHERE n.raw = {raw}
+            ORDER BY a.country_iso3 NULLS LAST, a.valid_from DESC NULLS LAST, a.builtin
+            LIMIT 1)"""
+        changed = 0
+        for table, date, pairs in (
+            ("events", "date_start", (("actor1", "actor1_raw"), ("actor2", "actor2_raw"))),
+            (
+                "defections",
+                "date",
+                (("from_actor", "from_actor_raw"), ("to_actor", "to_actor_raw")),
+            ),
+        ):
+            for column, raw in pairs:
+                expr = resolved.format(
+                    country=f"{table}.country_iso3", date=f"{table}.{date}", raw=f"{table}.{raw}"
+                )
+                before = self._scalar(f"SELECT count(*) FROM {table}")
+                if not before:
+                    continue
+                count = self._scalar(
+                    f"SELECT count(*) FROM {table} WHERE {expr} IS NOT NULL "
+                    f"AND {expr} IS DISTINCT FROM {column}"
+                )
+                self.con.execute(
+                    f"UPDATE {table} SET {column} = {expr} WHERE {expr} IS NOT NULL "
+                    f"AND {expr} IS DISTINCT FROM {column}"
+                )
+                changed += count
+        self.con.unregister("rs_remap_names")
+        return changed
+
+    def actor_id(self, name: str) -> str:
+        """The canonical id for a name a user typed (an id or any alias, any case).
+
+        Raises:
+            NotFoundError: no actor has that id or alias, or the alias is ambiguous.
+        """
+        from rivalscope.ingest import actor_name_key
+
+        found = self.con.execute(
+            "SELECT actor_id FROM actors WHERE upper(actor_id) = upper(?)", [name.strip()]
+        ).fetchall()
+        if found:
+            return str(found[0][0])
+        ids = sorted(
+            {
+                r[0]
+                for r in self.con.execute(
+                    "SELECT DISTINCT actor_id FROM actor_aliases WHERE alias_key = ? "
+                    "AND country_iso3 IS NULL AND valid_from IS NULL AND valid_to IS NULL",
+                    [actor_name_key(name)],
+                ).fetchall()
+            }
+            | {
+                r[0]
+                for r in self.con.execute(
+                    "SELECT actor_id FROM actors WHERE NOT registered AND lower(name) = lower(?)",
+                    [name.strip()],
+                ).fetchall()
+            }
+        )
+        if len(ids) == 1:
+            return str(ids[0])
+        if ids:
+            raise NotFoundError(f"actor {name!r} is ambiguous: {', '.join(ids)}")
+        raise NotFoundError(f"no actor is called {name!r} (see `rivalscope actors`)")
+
+    def place_code(self, name: str, country_iso3: str | None = None) -> str:
+        """The ISO 3166-2 code of a province given by code or by any spelling.
+
+        Raises:
+            NotFoundError: no province matches, or several do in different countries.
+        """
+        text = name.strip()
+        if self._scalar("SELECT count(*) FROM places WHERE upper(code) = upper(?)", [text]):
+            return text.upper()
+        rows = self.con.execute(
+            "SELECT DISTINCT code FROM place_aliases WHERE alias_key = ? "
+            "AND (? IS NULL OR country_iso3 = ?)",
+            [gazetteer.place_key(text), country_iso3, country_iso3],
+        ).fetchall()
+        if len(rows) == 1:
+            return str(rows[0][0])
+        if rows:
+            options = ", ".join(sorted(r[0] for r in rows))
+            raise NotFoundError(f"province {name!r} is ambiguous ({options}); give the code")
+        raise NotFoundError(f"no province is called {name!r} (see `rivalscope places`)")
+
+    def has_boundaries(self) -> bool:
+        """Whether any province polygon is loaded."""
+        return bool(self._scalar("SELECT count(*) FROM places WHERE geometry IS NOT NULL"))
+
+    def load_boundaries(self, path: str | Path) -> dict[str, int]:
+        """Load province polygons from GeoJSON and place events that lack a province.
+
+        Returns:
+            ``{"provinces": n, "events_placed": n}``.
+        """
+        self._writable()
+        resolve = {
+            (iso3, key): code
+            for key, code, iso3 in self.con.execute(
+                "SELECT alias_key, code, country_iso3 FROM place_aliases"
+            ).fetchall()
+        }
+        boundaries = gazetteer.read_boundaries(path, resolve)
+        with self.transaction():
+            self.con.register("rs_bounds", gazetteer.boundaries_table(boundaries))
+            self.con.execute(
+                """UPDATE places SET geometry = b.geometry, latitude = b.latitude,
+                   longitude = b.longitude FROM rs_bounds b WHERE places.code = b.code"""
+            )
+            self.con.unregister("rs_bounds")
+            placed = self.assign_provinces_by_point(in_transaction=True)
+        return {"provinces": len(boundaries), "events_placed": placed}
+
+    def assign_provinces_by_point(self, *, in_transaction: bool = False) -> int:
+        """Give events with coordinates but no resolvable province one by point-in-polygon."""
+        import numpy as np
+        import shapely
+
+        polygons = self.con.execute(
+            "SELECT code, country_iso3, geometry FROM places WHERE geometry IS NOT NULL"
+        ).fetchall()
+        if not polygons:
+            return 0
+        countries = sorted({p[1] for p in polygons})
+        todo = self.con.execute(
+            """SELECT event_id, longitude, latitude FROM events
+               WHERE admin1_code IS NULL AND latitude IS NOT NULL AND longitude IS NOT NULL
+                 AND (country_iso3 IS NULL OR country_iso3 IN (SELECT unnest(?)))""",
+            [countries],
+        ).fetch_arrow_table()
+        if todo.num_rows == 0:
+            return 0
+        shapes = shapely.from_wkb([p[2] for p in polygons])
+        tree = shapely.STRtree(shapes)
+        points = shapely.points(
+            todo.column("longitude").to_numpy(), todo.column("latitude").to_numpy()
+        )
+        point_index, shape_index = tree.query(points, predicate="intersects")
+        first = np.unique(point_index, return_index=True)[1]
+        ids = todo.column("event_id").take(pa.array(point_index[first]))
+        codes = pa.array([polygons[i][0] for i in shape_index[first]], pa.string())
+        self.con.register("rs_pip", pa.table({"event_id": ids, "code": codes}))
+
+        def apply() -> None:
+            self.con.execute(
+                "UPDATE events SET admin1_code = p.code FROM rs_pip p "
+                "WHERE events.event_id = p.event_id"
+            )
+
+        if in_transaction:
+            apply()
+        else:
+            with self.transaction():
+                apply()
+        self.con.unregister("rs_pip")
+        return len(ids)
+
+    # --- reading ------------------------------------------------------------------------------
+    def ibis(self) -> Any:
+        """The Ibis backend over this store's connection."""
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self.con)
+        return self._ibis
+
+    def table(self, name: str) -> ir.Table:
+        """An Ibis table expression over one of the store's tables (``events``, ...)."""
+        backend = self.ibis()
+        if name not in backend.list_tables():
+            raise NotFoundError(f"the store has no table {name!r}")
+        return backend.table(name)
+
+    def events(
+        self,
+        *,
+        actor: str | None = None,
+        rival: str | None = None,
+        event_type: str | None = None,
+        admin1: str | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        source: str | None = None,
+        country: str | None = None,
+    ) -> pa.Table:
+        """Events matching every given filter, ordered by date, as an Arrow table.
+
+        Args:
+            actor: an actor id or alias; events where it is either side.
+            rival: with ``actor``: only events between the two.
+            event_type: one of :data:`rivalscope.schema.EVENT_TYPES`.
+            admin1: a province code (``AF-NAN``) or spelling (``Nangarhar``).
+            since: first date (inclusive), ``YYYY-MM-DD``.
+            until: last date (inclusive), ``YYYY-MM-DD``.
+            source: ``ucdp``, ``acled``, ...
+            country: ISO3 code or country name.
+        """
+        return self.events_expr(
+            actor=actor,
+            rival=rival,
+            event_type=event_type,
+            admin1=admin1,
+            since=since,
+            until=until,
+            source=source,
+            country=country,
+        ).to_pyarrow()
+
+    def events_expr(
+        self,
+        *,
+        actor: str | None = None,
+        rival: str | None = None,
+        event_type: str | None = None,
+        admin1: str | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        source: str | None = None,
+        country: str | None = None,
+    ) -> ir.Table:
+        """The Ibis expression behind :meth:`events` (for further composition)."""
+        t = self.table("events")
+        if rival is not None and actor is None:
+            raise InputError("a rival needs an actor: give both")
+        if actor is not None:
+            a = self.actor_id(actor)
+            if rival is not None:
+                r = self.actor_id(rival)
+                t = t.filter(
+                    ((t.actor1 == a) & (t.actor2 == r)) | ((t.actor1 == r) & (t.actor2 == a))
+                )
+            else:
+                t = t.filter((t.actor1 == a) | (t.actor2 == a))
+        if event_type is not None:
+            if event_type not in EVENT_TYPES:
+                raise InputError(
+                    f"unknown event type {event_type!r}: use one of {', '.join(EVENT_TYPES)}"
+                )
+            t = t.filter(t.event_type == event_type)
+        if country is not None:
+            iso3 = gazetteer.country_iso3(country)
+            if iso3 is None:
+                raise NotFoundError(f"no country is called {country!r}")
+            t = t.filter(t.country_iso3 == iso3)
+        if admin1 is not None:
+            t = t.filter(t.admin1_code == self.place_code(admin1))
+        if since is not None:
+            t = t.filter(t.date_start >= _as_date(since, "since"))
+        if until is not None:
+            t = t.filter(t.date_start <= _as_date(until, "until"))
+        if source is not None:
+            t = t.filter(t.source == source)
+        return t.order_by(["date_start", "event_id"])
+
+    def actors(self) -> pa.Table:
+        """Every actor with its kind, aliases and event count (most events first)."""
+        return self.con.execute(
+            """WITH counts AS (
+                 SELECT actor, count(*) AS events FROM (
+                   SELECT actor1 AS actor FROM events UNION ALL
+                   SELECT actor2 FROM events WHERE actor2 IS DISTINCT FROM actor1)
+                 GROUP BY actor),
+               alias_lists AS (
+                 SELECT actor_id, list(DISTINCT alias ORDER BY alias) AS aliases
+                 FROM actor_aliases GROUP BY actor_id)
+               SELECT a.actor_id, a.name, a.kind, a.parent, a.registered,
+                      coalesce(l.aliases, []::VARCHAR[]) AS aliases,
+                      coalesce(c.events, 0) AS events
+               FROM actors a LEFT JOIN counts c ON c.actor = a.actor_id
+               LEFT JOIN alias_lists l ON l.actor_id = a.actor_id
+               ORDER BY events DESC, a.actor_id"""
+        ).fetch_arrow_table()
+
+    def places(self, country: str | None = None) -> pa.Table:
+        """Provinces with codes, names and event counts.
+
+        Args:
+            country: ISO3 or name; default: every country with events (Afghanistan if none).
+        """
+        if country is not None:
+            iso3 = gazetteer.country_iso3(country)
+            if iso3 is None:
+                raise NotFoundError(f"no country is called {country!r}")
+            countries = [iso3]
+        else:
+            countries = [
+                r[0]
+                for r in self.con.execute(
+                    "SELECT DISTINCT country_iso3 FROM events WHERE country_iso3 IS NOT NULL"
+                ).fetchall()
+            ] or ["AFG"]
+        return self.con.execute(
+            """SELECT p.code, p.name, p.country_iso3, p.latitude, p.longitude,
+                      p.geometry IS NOT NULL AS has_boundary,
+                      (SELECT count(*) FROM events e WHERE e.admin1_code = p.code) AS events
+               FROM places p WHERE p.level = 1 AND p.country_iso3 IN (SELECT unnest(?))
+               ORDER BY p.country_iso3, p.code""",
+            [countries],
+        ).fetch_arrow_table()
+
+    def quarantine(self, batch_id: str | None = None) -> pa.Table:
+        """Quarantined rows (all, or one batch's) with their reasons."""
+        return self.con.execute(
+            """SELECT q.batch_id, b.source, b.file, q.row_number, q.reason, q.raw
+               FROM quarantine q LEFT JOIN ingest_batches b USING (batch_id)
+               WHERE ? IS NULL OR q.batch_id = ? ORDER BY b.started, q.batch_id, q.row_number""",
+            [batch_id, batch_id],
+        ).fetch_arrow_table()
+
+    def info(self) -> dict[str, Any]:
+        """A summary of the store: sources, batches, counts, and what did not resolve."""
+
+        def rows(query: str) -> list[dict[str, Any]]:
+            cursor = self.con.execute(query)
+            names = [d[0] for d in cursor.description or []]
+            return [dict(zip(names, _plain(r), strict=True)) for r in cursor.fetchall()]
+
+        return {
+            "db": self.path,
+            "events": self._scalar("SELECT count(*) FROM events"),
+            "defections": self._scalar("SELECT count(*) FROM defections"),
+            "quarantined": self._scalar("SELECT count(*) FROM quarantine"),
+            "sources": rows(
+                """SELECT source, count(*) AS events, min(date_start) AS first_date,
+                          max(date_start) AS last_date, count(DISTINCT batch_id) AS batches
+                   FROM events GROUP BY source ORDER BY source"""
+            ),
+            "batches": rows(
+                """SELECT batch_id, source, file, started, rows_read, rows_stored,
+                          rows_quarantined, rows_unchanged FROM ingest_batches
+                   ORDER BY started"""
+            ),
+            "events_per_year": rows(
+                """SELECT year(date_start) AS year, source, count(*) AS events FROM events
+                   GROUP BY ALL ORDER BY year, source"""
+            ),
+            "quarantine_reasons": rows(
+                """SELECT b.source, split_part(q.reason, ':', 1) AS reason, count(*) AS rows
+                   FROM quarantine q JOIN ingest_batches b USING (batch_id)
+                   GROUP BY ALL ORDER BY rows DESC LIMIT 20"""
+            ),
+            "unregistered_actors": rows(
+                """SELECT a.actor_id, a.name, count(e.event_id) AS events
+                   FROM actors a LEFT JOIN events e
+                     ON e.actor1 = a.actor_id OR e.actor2 = a.actor_id
+                   WHERE NOT a.registered GROUP BY ALL ORDER BY events DESC, a.actor_id"""
+            ),
+            "ambiguous_actors": rows(
+                """SELECT a.actor_id, a.name, count(e.event_id) AS events
+                   FROM actors a JOIN events e ON e.actor1 = a.actor_id OR e.actor2 = a.actor_id
+                   WHERE a.kind = 'ambiguous' GROUP BY ALL ORDER BY events DESC"""
+            ),
+            "unmatched_places": rows(
+                """SELECT country_iso3, admin1, count(*) AS events FROM events
+                   WHERE admin1_code IS NULL AND admin1 IS NOT NULL
+                   GROUP BY ALL ORDER BY events DESC LIMIT 50"""
+            ),
+            "events_without_province": self._scalar(
+                "SELECT count(*) FROM events WHERE admin1_code IS NULL"
+            ),
+            "boundaries_loaded": self._scalar(
+                "SELECT count(*) FROM places WHERE geometry IS NOT NULL"
+            ),
+        }
+
+
+def _as_date(value: dt.date | str, name: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError(f"--{name}: {value!r} is not a YYYY-MM-DD date") from exc
+
+
+def _plain(values: Sequence[Any]) -> list[Any]:
+    return [v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for v in values]
+
+
+def open(db: str | Path | None = None, *, read_only: bool = False) -> Store:
+    """Open (creating if needed) a store: a DuckDB file path, or in memory when ``db`` is None.
+
+    >>> import rivalscope as rs
+    >>> store = rs.open()  # in memory
+    """
+    return Store(db, read_only=read_only)
