@@ -71,8 +71,8 @@ _STATE_ACTOR = (
 
 def _allies(column: str) -> str:
     return (
-        f"coalesce(list_filter(list_transform(string_split({col(column)}, ';'), lambda x: trim(x)), "
-        "lambda x: x <> ''), []::VARCHAR[])"
+        f"coalesce(list_filter(list_transform(string_split({col(column)}, ';'), "
+        "lambda x: trim(x)), lambda x: x <> ''), []::VARCHAR[])"
     )
 
 
