@@ -219,15 +219,15 @@ class Store:
                 "SELECT actor_id, registered, name FROM actors"
             ).fetchall()
         }
-        ids = []
-        for name, key in zip(names, keys, strict=True):
-            slug = re.sub(r"[^A-Z0-9]+", "_", actor_registry.alias_key(name).upper()).strip("_")
-            slug = slug or "ACTOR"
+        chosen: dict[str, str] = {}
+        for key in sorted(set(keys)):
+            slug = re.sub(r"[^A-Z0-9]+", "_", key.upper()).strip("_") or "ACTOR"
             owner = taken.get(slug)
             if owner is not None and (owner[0] or owner[1] != key):
                 slug = f"{slug}_{hashlib.sha1(key.encode()).hexdigest()[:6].upper()}"
-            ids.append(slug)
-        return ids
+            taken.setdefault(slug, (False, key))
+            chosen[key] = slug
+        return [chosen[key] for key in keys]
 
     def register_unregistered(self, lookup_table: str) -> None:
         """Record actors that only an ingest named, so ``info`` can list them."""
@@ -424,7 +424,7 @@ class Store:
                WHERE admin1_code IS NULL AND latitude IS NOT NULL AND longitude IS NOT NULL
                  AND (country_iso3 IS NULL OR country_iso3 IN (SELECT unnest(?)))""",
             [countries],
-        ).fetch_arrow_table()
+        ).to_arrow_table()
         if todo.num_rows == 0:
             return 0
         shapes = shapely.from_wkb([p[2] for p in polygons])
@@ -566,7 +566,7 @@ class Store:
                FROM actors a LEFT JOIN counts c ON c.actor = a.actor_id
                LEFT JOIN alias_lists l ON l.actor_id = a.actor_id
                ORDER BY events DESC, a.actor_id"""
-        ).fetch_arrow_table()
+        ).to_arrow_table()
 
     def places(self, country: str | None = None) -> pa.Table:
         """Provinces with codes, names and event counts.
@@ -593,7 +593,7 @@ class Store:
                FROM places p WHERE p.level = 1 AND p.country_iso3 IN (SELECT unnest(?))
                ORDER BY p.country_iso3, p.code""",
             [countries],
-        ).fetch_arrow_table()
+        ).to_arrow_table()
 
     def quarantine(self, batch_id: str | None = None) -> pa.Table:
         """Quarantined rows (all, or one batch's) with their reasons."""
@@ -602,7 +602,7 @@ class Store:
                FROM quarantine q LEFT JOIN ingest_batches b USING (batch_id)
                WHERE ? IS NULL OR q.batch_id = ? ORDER BY b.started, q.batch_id, q.row_number""",
             [batch_id, batch_id],
-        ).fetch_arrow_table()
+        ).to_arrow_table()
 
     def info(self) -> dict[str, Any]:
         """A summary of the store: sources, batches, counts, and what did not resolve."""
