@@ -152,7 +152,7 @@ def test_bad_registry_file_names_the_problem(tmp_path: Path) -> None:
     with pytest.raises(rs.RegistryError, match="kind 'gang'"):
         load_registry_file(path).validate()
     path.write_text("[[actor]\n", encoding="utf-8")
-    with pytest.raises(rs.RegistryError, match="bad.toml"):
+    with pytest.raises(rs.RegistryError, match=r"bad\.toml"):
         load_registry_file(path)
 
 

@@ -393,10 +393,24 @@ class Ingest:
         )
         self.sql(
             """CREATE OR REPLACE TEMP TABLE rs_place AS
-            SELECT k.iso3, k.admin1, any_value(a.code) AS code FROM rs_place_keys k
-            LEFT JOIN place_aliases a ON a.country_iso3 = k.iso3 AND a.alias_key = k.key
+            SELECT k.iso3, k.admin1,
+                   CASE WHEN count(DISTINCT a.code) = 1 THEN any_value(a.code) END AS code,
+                   CASE WHEN count(DISTINCT a.code) = 1 THEN any_value(a.country_iso3) END
+                     AS place_iso3
+            FROM rs_place_keys k
+            LEFT JOIN place_aliases a ON a.alias_key = k.key
+              AND (a.country_iso3 = k.iso3 OR k.iso3 IS NULL)
             GROUP BY k.iso3, k.admin1"""
         )
+        self.sql(
+            """UPDATE rs_map2 SET iso3 = p.place_iso3 FROM rs_place p
+            WHERE rs_map2.iso3 IS NULL AND p.iso3 IS NULL AND p.admin1 = rs_map2.admin1"""
+        )
+        self.sql(
+            """DELETE FROM rs_place p WHERE p.iso3 IS NULL AND EXISTS (
+                 SELECT 1 FROM rs_place q WHERE q.iso3 = p.place_iso3 AND q.admin1 = p.admin1)"""
+        )
+        self.sql("UPDATE rs_place SET iso3 = place_iso3 WHERE iso3 IS NULL")
 
     def _resolve_actors(self, raw_columns: list[str], lists: list[str], date_column: str) -> None:
         unions = [f"SELECT {c} AS raw, iso3, {date_column} AS d FROM rs_map2" for c in raw_columns]
