@@ -21,7 +21,11 @@ ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
 def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "rivalscope.cli", *args],
-        capture_output=True, text=True, env=ENV, check=check, timeout=300,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        check=check,
+        timeout=300,
     )
 
 
@@ -44,15 +48,28 @@ def test_ingest_human_summary(tmp_path: Path, synth_files: SynthFiles) -> None:
 
 
 def test_events_csv_json_parquet(db: Path, tmp_path: Path) -> None:
-    filters = ["--actor", "ISKP", "--rival", "Taliban", "--type", "clash", "--since",
-               "2016-01-01", "--until", "2018-12-31"]
+    filters = [
+        "--actor",
+        "ISKP",
+        "--rival",
+        "Taliban",
+        "--type",
+        "clash",
+        "--since",
+        "2016-01-01",
+        "--until",
+        "2018-12-31",
+    ]
     as_csv = list(csv.DictReader(io.StringIO(run("events", "--db", str(db), *filters).stdout)))
     assert as_csv
     assert {frozenset((r["actor1"], r["actor2"])) for r in as_csv} == {
-        frozenset(("ISKP", "TALIBAN"))}
+        frozenset(("ISKP", "TALIBAN"))
+    }
     assert all("2016-01-01" <= r["date_start"] <= "2018-12-31" for r in as_csv)
-    as_json = [json.loads(line) for line in run(
-        "events", "--db", str(db), *filters, "--format", "json").stdout.splitlines()]
+    as_json = [
+        json.loads(line)
+        for line in run("events", "--db", str(db), *filters, "--format", "json").stdout.splitlines()
+    ]
     assert [r["event_id"] for r in as_json] == [r["event_id"] for r in as_csv]
     out = tmp_path / "e.parquet"
     run("events", "--db", str(db), *filters, "--format", "parquet", "--out", str(out))
@@ -60,8 +77,9 @@ def test_events_csv_json_parquet(db: Path, tmp_path: Path) -> None:
 
 
 def test_events_by_province(db: Path) -> None:
-    rows = list(csv.DictReader(io.StringIO(
-        run("events", "--db", str(db), "--admin1", "Ningarhar").stdout)))
+    rows = list(
+        csv.DictReader(io.StringIO(run("events", "--db", str(db), "--admin1", "Ningarhar").stdout))
+    )
     assert rows and {r["admin1_code"] for r in rows} == {"AF-NAN"}
 
 
@@ -103,7 +121,7 @@ def test_quarantine_listing(tmp_path: Path) -> None:
     reasons = {q["row_number"]: q["reason"] for q in info["quarantine"]}
     assert reasons == {
         1: "column event_date: '31 February 2019' is not a valid date "
-           "(dd Month yyyy or yyyy-mm-dd)",
+        "(dd Month yyyy or yyyy-mm-dd)",
         2: "column latitude: '200' is not a number from -90 to 90",
     }
 
@@ -117,8 +135,9 @@ def test_quarantine_listing(tmp_path: Path) -> None:
         (("events", "--format", "xml"), "use csv, json or parquet"),
     ],
 )
-def test_bad_usage_exits_2_with_one_line(tmp_path: Path, args: tuple[str, ...],
-                                         message: str) -> None:
+def test_bad_usage_exits_2_with_one_line(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
     done = run(*args, "--db", str(tmp_path / "u.duckdb"), check=False)
     assert done.returncode == 2
     assert message in done.stderr
@@ -127,23 +146,29 @@ def test_bad_usage_exits_2_with_one_line(tmp_path: Path, args: tuple[str, ...],
 
 
 def test_synth_command(tmp_path: Path) -> None:
-    printed = json.loads(run("synth", "--out", str(tmp_path), "--ged-rows", "50",
-                             "--acled-rows", "40", "--json").stdout)
+    printed = json.loads(
+        run(
+            "synth", "--out", str(tmp_path), "--ged-rows", "50", "--acled-rows", "40", "--json"
+        ).stdout
+    )
     assert printed["synthetic"] is True
     assert Path(printed["ged_csv"]).read_text().count("\n") == 51
 
 
 def test_load_boundaries_and_actors_commands(tmp_path: Path) -> None:
     extra = tmp_path / "a.toml"
-    extra.write_text('[[actor]]\nid = "X1"\nname = "Group X"\nkind = "armed_group"\n',
-                     encoding="utf-8")
+    extra.write_text(
+        '[[actor]]\nid = "X1"\nname = "Group X"\nkind = "armed_group"\n', encoding="utf-8"
+    )
     db = tmp_path / "r.duckdb"
     loaded = json.loads(run("actors", "load", str(extra), "--db", str(db), "--json").stdout)
     assert loaded["actors"] == 1
     bad = tmp_path / "b.geojson"
-    bad.write_text('{"type": "FeatureCollection", "features": [{"properties": '
-                   '{"shapeName": "Atlantis", "shapeGroup": "AFG"}, "geometry": null}]}',
-                   encoding="utf-8")
+    bad.write_text(
+        '{"type": "FeatureCollection", "features": [{"properties": '
+        '{"shapeName": "Atlantis", "shapeGroup": "AFG"}, "geometry": null}]}',
+        encoding="utf-8",
+    )
     done = run("places", "load-boundaries", str(bad), "--db", str(db), check=False)
     assert done.returncode == 2
     assert "matches no known province" in done.stderr
