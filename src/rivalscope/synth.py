@@ -41,7 +41,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -708,6 +708,22 @@ def _ged_chunk(rng: np.random.Generator, n: int, first_id: int) -> list[pa.Array
     ]
 
 
+def _write_csv(
+    path: str | Path,
+    columns: tuple[str, ...],
+    rows: int,
+    chunk: Callable[[int, int], Sequence[pa.Array]],
+) -> int:
+    """Write the header, then ``rows`` data rows made ``_CHUNK_ROWS`` at a time by ``chunk``."""
+    if rows < 0:
+        raise ValueError(f"rows must be >= 0, got {rows}")
+    with open(path, "wb") as out:
+        out.write((",".join(columns) + "\n").encode())
+        for first in range(0, rows, _CHUNK_ROWS):
+            _write_lines(out, chunk(min(_CHUNK_ROWS, rows - first), first))
+    return rows
+
+
 def write_ged(path: str | Path, rows: int, *, seed: int = 2015, start_id: int = 1) -> int:
     """Write a SYNTHETIC conflict-event file in the UCDP GED 21.1 CSV layout.
 
@@ -727,15 +743,10 @@ def write_ged(path: str | Path, rows: int, *, seed: int = 2015, start_id: int = 
     Raises:
         ValueError: If ``rows`` is negative.
     """
-    if rows < 0:
-        raise ValueError(f"rows must be >= 0, got {rows}")
     rng = np.random.default_rng([seed, _GED_STREAM])
-    with open(path, "wb") as out:
-        out.write((",".join(GED_COLUMNS) + "\n").encode())
-        for first in range(0, rows, _CHUNK_ROWS):
-            n = min(_CHUNK_ROWS, rows - first)
-            _write_lines(out, _ged_chunk(rng, n, start_id + first))
-    return rows
+    return _write_csv(
+        path, GED_COLUMNS, rows, lambda n, first: _ged_chunk(rng, n, start_id + first)
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1034,15 +1045,10 @@ def write_acled(path: str | Path, rows: int, *, seed: int = 2015, iso_dates: boo
     Raises:
         ValueError: If ``rows`` is negative.
     """
-    if rows < 0:
-        raise ValueError(f"rows must be >= 0, got {rows}")
     rng = np.random.default_rng([seed, _ACLED_STREAM])
-    with open(path, "wb") as out:
-        out.write((",".join(ACLED_COLUMNS) + "\n").encode())
-        for first in range(0, rows, _CHUNK_ROWS):
-            n = min(_CHUNK_ROWS, rows - first)
-            _write_lines(out, _acled_chunk(rng, n, first, iso_dates))
-    return rows
+    return _write_csv(
+        path, ACLED_COLUMNS, rows, lambda n, first: _acled_chunk(rng, n, first, iso_dates)
+    )
 
 
 # --------------------------------------------------------------------------------------------------
