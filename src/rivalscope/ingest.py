@@ -256,7 +256,11 @@ _ENCODINGS = {
 
 # --- The engine ------------------------------------------------------------------------------
 class Ingest:
-    """One ingest batch of one file into a store. Use :func:`ingest_file`."""
+    """One ingest batch of one file into a store. Use :func:`ingest_file`.
+
+    Intermediate tables are temporary (private to the connection) and built outside the
+    transaction; only the writes to the store's tables run inside it.
+    """
 
     def __init__(self, store: Store, spec: SourceSpec, path: Path, encoding: str) -> None:
         self.store = store
@@ -267,9 +271,11 @@ class Ingest:
         self.batch_id = (
             f"{spec.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         )
-        suffix = uuid.uuid4().hex[:12]
-        self.rejects_table = f"rs_rejects_{suffix}"
-        self.rejects_scan = f"rs_scans_{suffix}"
+        self.csv_path = path
+        self.header: list[str] = []
+        self.temporary: list[tuple[str, str]] = []
+        self.key = "event_id" if spec.target == "events" else "defection_id"
+        self.columns = EVENT_COLUMN_NAMES if spec.target == "events" else DEFECTION_COLUMN_NAMES
 
     def sql(self, query: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
         return self.con.execute(query, params or [])
@@ -278,8 +284,31 @@ class Ingest:
         row = self.con.execute(query, params or []).fetchone()
         return row[0] if row else None
 
+    def temp(self, name: str, body: str, *, view: bool = False) -> None:
+        """Create (or replace) a temporary table or view, dropped by :meth:`cleanup`."""
+        kind = "VIEW" if view else "TABLE"
+        self.sql(f"CREATE OR REPLACE TEMP {kind} {name} AS {body}")
+        self.temporary.append((kind, name))
+
+    def _scan(self, columns: str, rejects: str) -> str:
+        """A ``read_csv`` of the file (path, encoding, compression, names bound as parameters)."""
+        return f"""SELECT {columns} FROM read_csv($path, all_varchar = true, header = true,
+              delim = ',', quote = '"', escape = '"', encoding = $encoding,
+              compression = $compression, strict_mode = true, null_padding = false,
+              store_rejects = true, rejects_table = '{rejects}_errors',
+              rejects_scan = '{rejects}_scans', names = $names)"""
+
+    def _scan_params(self) -> dict[str, Any]:
+        return {
+            "path": str(self.csv_path),
+            "encoding": self.encoding,
+            "compression": "gzip" if _is_gzip(self.csv_path) else "none",
+            "names": _unique_names(self.header),
+        }
+
     # 1. read -------------------------------------------------------------------------------
     def read(self, csv_path: Path, header: list[str]) -> None:
+        """Read the columns the mapping uses; set aside rows DuckDB cannot parse."""
         present = set(header)
         missing = [c for c in self.spec.required if c not in present]
         if missing:
@@ -287,99 +316,109 @@ class Ingest:
                 f"{self.path}: not a {self.spec.name} file: missing required column(s) "
                 f"{', '.join(missing)}"
             )
-        compression = "gzip" if _is_gzip(csv_path) else "none"
+        self.csv_path, self.header = csv_path, header
+        used = [c for c in (*self.spec.required, *self.spec.optional) if c in present]
+        absent = [c for c in self.spec.optional if c not in present]
+        columns = ", ".join([f'"{c}"' for c in used] + [f'NULL::VARCHAR AS "{c}"' for c in absent])
+        rejects = f"rs_rej_{uuid.uuid4().hex[:12]}"
+        self.temporary += [("TABLE", f"{rejects}_errors"), ("TABLE", f"{rejects}_scans")]
         try:
             self.sql(
-                f"""CREATE OR REPLACE TEMP TABLE rs_raw AS
-                SELECT row_number() OVER () AS _k, *
-                FROM read_csv(?, all_varchar = true, header = true, delim = ',', quote = '"',
-                              escape = '"', encoding = ?, compression = ?, strict_mode = true,
-                              store_rejects = true, rejects_table = '{self.rejects_table}',
-                              rejects_scan = '{self.rejects_scan}', null_padding = false,
-                              names = ?)""",
-                [str(csv_path), self.encoding, compression, _unique_names(header)],
+                f"CREATE OR REPLACE TEMP TABLE rs_raw AS {self._scan(columns, rejects)}",
+                self._scan_params(),  # type: ignore[arg-type]
             )
         except duckdb.Error as exc:
             message = str(exc).strip().splitlines()[0]
             raise InputError(f"{self.path}: cannot read as CSV: {message}") from exc
-        for name in self.spec.optional:
-            if name not in present:
-                self.sql(f'ALTER TABLE rs_raw ADD COLUMN "{name}" VARCHAR')
-        self.sql(
-            f"""CREATE OR REPLACE TEMP TABLE rs_rejected AS
-            SELECT line - 1 AS _row, any_value(csv_line) AS raw,
+        self.temporary.append(("TABLE", "rs_raw"))
+        self.temp(
+            "rs_rejected",
+            f"""SELECT line - 1 AS _row, any_value(csv_line) AS raw,
                    'unreadable row: ' || string_agg(DISTINCT error_type || ' (' ||
                        split_part(error_message, chr(10), 1) || ')', '; ') AS reason
-            FROM {self.rejects_table} GROUP BY line"""
+            FROM {rejects}_errors GROUP BY line""",
         )
-        self.sql(
-            """CREATE OR REPLACE TEMP TABLE rs_gaps AS
-            SELECT gap, max(j) AS j FROM (
+        self.temp(
+            "rs_gaps",
+            """SELECT gap, max(j) AS j FROM (
               SELECT _row - row_number() OVER (ORDER BY _row) AS gap,
                      row_number() OVER (ORDER BY _row) AS j FROM rs_rejected)
-            GROUP BY gap"""
+            GROUP BY gap""",
         )
         if self.scalar("SELECT count(*) FROM rs_gaps"):
             rows = (
-                "SELECT r.*, r._k + coalesce(g.j, 0) AS _row FROM rs_raw r "
-                "ASOF LEFT JOIN rs_gaps g ON r._k > g.gap"
+                "SELECT r.*, r.rowid + 1 + coalesce(g.j, 0) AS _row FROM rs_raw r "
+                "ASOF LEFT JOIN rs_gaps g ON r.rowid + 1 > g.gap"
             )
         else:
-            rows = "SELECT r.*, r._k AS _row FROM rs_raw r"
-        self.sql(f"CREATE OR REPLACE TEMP VIEW rs_rows AS {rows}")
+            rows = "SELECT r.*, r.rowid + 1 AS _row FROM rs_raw r"
+        self.temp("rs_rows", rows, view=True)
 
     # 2. check ------------------------------------------------------------------------------
     def check(self) -> None:
-        self.sql(
-            f"CREATE OR REPLACE TEMP TABLE rs_map AS SELECT r._row, {self.spec.select} "
-            "FROM rs_rows r"
-        )
+        """Type and check every row (a view: it is evaluated where it is used)."""
+        self.temp("rs_map", f"SELECT r._row, {self.spec.select} FROM rs_rows r", view=True)
+        produced = [d[0] for d in self.sql("SELECT * FROM rs_map LIMIT 0").description or []]
+        expected = ["_row", *(EVENT_MAPPED if self.spec.target == "events" else DEFECTION_MAPPED)]
+        if produced != expected:
+            raise AssertionError(f"source {self.spec.name} maps {produced}, not {expected}")
 
     # 3. resolve ----------------------------------------------------------------------------
     def resolve(self) -> None:
+        """Resolve countries, provinces and actor names of the distinct values, then join."""
         self._resolve_countries()
         self._resolve_places()
-        raw_columns = (
-            ["actor1_raw", "actor2_raw"] if self.spec.target == "events" else ["from_raw", "to_raw"]
+        self.temp(
+            "rs_map2",
+            """SELECT m.*, coalesce(c.iso3, p.place_iso3) AS iso3, p.code AS admin1_code
+            FROM rs_map m
+            LEFT JOIN rs_country c ON c.country_name IS NOT DISTINCT FROM m.country_name
+             AND c.country_code IS NOT DISTINCT FROM m.country_code
+            LEFT JOIN rs_place p ON p.iso3 IS NOT DISTINCT FROM c.iso3 AND p.admin1 = m.admin1""",
+            view=True,
         )
-        date_column = "date_start" if self.spec.target == "events" else "date"
-        lists = ["assoc1_raw", "assoc2_raw"] if self.spec.target == "events" else []
-        self._resolve_actors(raw_columns, lists, date_column)
+        if self.spec.target == "events":
+            self._resolve_actors(
+                ["actor1_raw", "actor2_raw"], ["assoc1_raw", "assoc2_raw"], "date_start"
+            )
+        else:
+            self._resolve_actors(["from_raw", "to_raw"], [], "date")
+
+    def drop(self, name: str) -> None:
+        """Drop a temporary table as soon as nothing needs it (memory is a feature)."""
+        for kind, known in self.temporary:
+            if known == name:
+                self.sql(f"DROP {kind} IF EXISTS {name}")
 
     def _register(self, name: str, table: pa.Table) -> None:
         self.con.register(f"{name}_arrow", table)
         try:
-            self.sql(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+            self.temp(name, f"SELECT * FROM {name}_arrow")
         finally:
             self.con.unregister(f"{name}_arrow")
 
     def _resolve_countries(self) -> None:
         pairs = self.sql("SELECT DISTINCT country_name, country_code FROM rs_map").fetchall()
-        names, codes, iso3s = [], [], []
-        for name, code in pairs:
-            names.append(name)
-            codes.append(code)
-            iso3s.append(country_iso3(code) or country_iso3(name))
         self._register(
             "rs_country",
             pa.table(
                 {
-                    "country_name": pa.array(names, pa.string()),
-                    "country_code": pa.array(codes, pa.string()),
-                    "iso3": pa.array(iso3s, pa.string()),
+                    "country_name": pa.array([p[0] for p in pairs], pa.string()),
+                    "country_code": pa.array([p[1] for p in pairs], pa.string()),
+                    "iso3": pa.array(
+                        [country_iso3(p[1]) or country_iso3(p[0]) for p in pairs], pa.string()
+                    ),
                 }
             ),
         )
-        self.sql(
-            """CREATE OR REPLACE TEMP TABLE rs_map2 AS
-            SELECT m.*, c.iso3 FROM rs_map m LEFT JOIN rs_country c
-              ON c.country_name IS NOT DISTINCT FROM m.country_name
-             AND c.country_code IS NOT DISTINCT FROM m.country_code"""
-        )
 
     def _resolve_places(self) -> None:
+        """Province codes of (country, name) pairs; without a country, a unique match anywhere."""
         pairs = self.sql(
-            "SELECT DISTINCT iso3, admin1 FROM rs_map2 WHERE admin1 IS NOT NULL"
+            """SELECT DISTINCT c.iso3, m.admin1 FROM rs_map m
+            LEFT JOIN rs_country c ON c.country_name IS NOT DISTINCT FROM m.country_name
+             AND c.country_code IS NOT DISTINCT FROM m.country_code
+            WHERE m.admin1 IS NOT NULL"""
         ).fetchall()
         self._register(
             "rs_place_keys",
@@ -391,37 +430,35 @@ class Ingest:
                 }
             ),
         )
-        self.sql(
-            """CREATE OR REPLACE TEMP TABLE rs_place AS
-            SELECT k.iso3, k.admin1,
+        self.temp(
+            "rs_place",
+            """SELECT k.iso3, k.admin1,
                    CASE WHEN count(DISTINCT a.code) = 1 THEN any_value(a.code) END AS code,
                    CASE WHEN count(DISTINCT a.code) = 1 THEN any_value(a.country_iso3) END
                      AS place_iso3
             FROM rs_place_keys k
             LEFT JOIN place_aliases a ON a.alias_key = k.key
               AND (a.country_iso3 = k.iso3 OR k.iso3 IS NULL)
-            GROUP BY k.iso3, k.admin1"""
+            GROUP BY k.iso3, k.admin1""",
         )
-        self.sql(
-            """UPDATE rs_map2 SET iso3 = p.place_iso3 FROM rs_place p
-            WHERE rs_map2.iso3 IS NULL AND p.iso3 IS NULL AND p.admin1 = rs_map2.admin1"""
-        )
-        self.sql(
-            """DELETE FROM rs_place p WHERE p.iso3 IS NULL AND EXISTS (
-                 SELECT 1 FROM rs_place q WHERE q.iso3 = p.place_iso3 AND q.admin1 = p.admin1)"""
-        )
-        self.sql("UPDATE rs_place SET iso3 = place_iso3 WHERE iso3 IS NULL")
 
     def _resolve_actors(self, raw_columns: list[str], lists: list[str], date_column: str) -> None:
-        unions = [f"SELECT {c} AS raw, iso3, {date_column} AS d FROM rs_map2" for c in raw_columns]
-        unions += [
-            f"SELECT unnest({c}) AS raw, iso3, {date_column} AS d FROM rs_map2" for c in lists
-        ]
-        self.sql(
-            "CREATE OR REPLACE TEMP TABLE rs_keys AS SELECT DISTINCT raw, iso3, d FROM ("
-            + " UNION ALL ".join(unions)
-            + ") WHERE raw IS NOT NULL"
+        self.temp(
+            "rs_actor_rows",
+            f"SELECT DISTINCT {', '.join([*raw_columns, *lists])}, iso3, {date_column} AS d "
+            "FROM rs_map2",
         )
+        scans = [f"SELECT {c} AS raw, iso3, d FROM rs_actor_rows" for c in raw_columns]
+        scans += [
+            f"SELECT unnest({c}) AS raw, iso3, d FROM rs_actor_rows WHERE len({c}) > 0"
+            for c in lists
+        ]
+        self.temp(
+            "rs_keys",
+            f"SELECT DISTINCT raw, iso3, d FROM ({' UNION ALL '.join(scans)}) "
+            "WHERE raw IS NOT NULL",
+        )
+        self.drop("rs_actor_rows")
         names = [row[0] for row in self.sql("SELECT DISTINCT raw FROM rs_keys").fetchall()]
         keys = [actor_name_key(name) for name in names]
         fallbacks = self.store.unregistered_ids(names, keys)
@@ -435,9 +472,9 @@ class Ingest:
                 }
             ),
         )
-        self.sql(
-            """CREATE OR REPLACE TEMP TABLE rs_lookup AS
-            SELECT k.raw, k.iso3, k.d, coalesce(a.actor_id, n.fallback_id) AS actor_id,
+        self.temp(
+            "rs_lookup",
+            """SELECT k.raw, k.iso3, k.d, coalesce(a.actor_id, n.fallback_id) AS actor_id,
                    a.kind AS alias_kind, a.actor_id IS NULL AS unregistered
             FROM rs_keys k JOIN rs_names n ON n.raw = k.raw
             LEFT JOIN actor_aliases a ON a.alias_key = n.key
@@ -447,18 +484,18 @@ class Ingest:
             QUALIFY row_number() OVER (
               PARTITION BY k.raw, k.iso3, k.d
               ORDER BY a.country_iso3 NULLS LAST, a.valid_from DESC NULLS LAST,
-                       a.builtin, a.actor_id) = 1"""
+                       a.builtin, a.actor_id) = 1""",
         )
         for column in lists:
-            self.sql(
-                f"""CREATE OR REPLACE TEMP TABLE rs_{column} AS
-                SELECT x._row, list(l.actor_id ORDER BY x.i) AS ids FROM (
+            self.temp(
+                f"rs_{column}",
+                f"""SELECT x._row, list(l.actor_id ORDER BY x.i) AS ids FROM (
                   SELECT _row, iso3, {date_column} AS d, unnest({column}) AS raw,
                          generate_subscripts({column}, 1) AS i
                   FROM rs_map2 WHERE len({column}) > 0) x
                 JOIN rs_lookup l ON l.raw = x.raw AND l.iso3 IS NOT DISTINCT FROM x.iso3
                   AND l.d IS NOT DISTINCT FROM x.d
-                GROUP BY x._row"""
+                GROUP BY x._row""",
             )
 
     def _lookup_join(self, alias: str, raw_column: str, date_column: str) -> str:
@@ -471,29 +508,29 @@ class Ingest:
     # 4. quarantine -------------------------------------------------------------------------
     def finalize(self) -> None:
         """Build ``rs_final``: canonical rows with ``_row`` and ``_reason`` (NULL = good)."""
-        if self.spec.target == "events":
-            body = self._events_select()
-            key = "event_id"
-            columns = EVENT_COLUMN_NAMES
-        else:
-            body = self._defections_select()
-            key = "defection_id"
-            columns = DEFECTION_COLUMN_NAMES
-        self.sql(f"CREATE OR REPLACE TEMP TABLE rs_mapped AS {body}")
-        hashed = [c for c in columns if c not in ("batch_id", "row_hash")]
+        body = self._events_select() if self.spec.target == "events" else self._defections_select()
+        hashed = [c for c in self.columns if c not in ("batch_id", "row_hash")]
         fingerprint = (
             "md5(concat_ws(chr(31), "
             + ", ".join(f"coalesce(CAST({c} AS VARCHAR), chr(0))" for c in hashed)
             + "))"
         )
-        select = ", ".join(c if c != "row_hash" else f"{fingerprint} AS row_hash" for c in columns)
+        select = ", ".join(
+            c if c != "row_hash" else f"{fingerprint} AS row_hash" for c in self.columns
+        )
+        self.temp("rs_final", f"SELECT _row, _reason, {select} FROM ({body})")
+        self.drop("rs_raw")
+        key = self.key
+        self.temp(
+            "rs_dups",
+            f"""SELECT {key}, min(_row) AS first_good FROM rs_final WHERE _reason IS NULL
+            GROUP BY {key} HAVING count(*) > 1""",
+        )
         self.sql(
-            f"""CREATE OR REPLACE TEMP TABLE rs_final AS
-            SELECT _row, coalesce(_reason, CASE WHEN _row > first_good THEN
-                     'duplicate {key} ' || {key} || ' (first at row ' || first_good || ')' END)
-                   AS _reason, {select}
-            FROM (SELECT *, min(_row) FILTER (WHERE _reason IS NULL)
-                              OVER (PARTITION BY {key}) AS first_good FROM rs_mapped)"""
+            f"""UPDATE rs_final SET _reason = 'duplicate {key} ' || d.{key} ||
+                 ' (first at row ' || d.first_good || ')'
+            FROM rs_dups d WHERE rs_final.{key} = d.{key} AND rs_final._reason IS NULL
+              AND rs_final._row > d.first_good"""
         )
 
     def _events_select(self) -> str:
@@ -516,7 +553,7 @@ class Ingest:
             WHEN coalesce(l2.alias_kind, k2.kind) = 'state' THEN 'state_security'
             WHEN coalesce(l2.alias_kind, k2.kind) = 'armed_group' THEN 'group_personnel'
             ELSE 'unknown' END) AS target_type,
-          m.iso3 AS country_iso3, p.code AS admin1_code, m.admin1, m.admin2, m.location,
+          m.iso3 AS country_iso3, m.admin1_code, m.admin1, m.admin2, m.location,
           m.latitude, m.longitude, m.geo_precision, m.fatalities_best, m.fatalities_low,
           m.fatalities_high, m.civilian_deaths, m.notes, m.source_url
         FROM rs_map2 m
@@ -524,8 +561,7 @@ class Ingest:
         {self._lookup_join("l2", "actor2_raw", "date_start")}
         LEFT JOIN actors k2 ON k2.actor_id = l2.actor_id
         LEFT JOIN rs_assoc1_raw a1 ON a1._row = m._row
-        LEFT JOIN rs_assoc2_raw a2 ON a2._row = m._row
-        LEFT JOIN rs_place p ON p.iso3 IS NOT DISTINCT FROM m.iso3 AND p.admin1 = m.admin1"""
+        LEFT JOIN rs_assoc2_raw a2 ON a2._row = m._row"""
 
     def _defections_select(self) -> str:
         same = (
@@ -538,54 +574,75 @@ class Ingest:
             AS defection_id,
           '{self.batch_id}' AS batch_id, m.date, m.person, m.role, m.fighters,
           lf.actor_id AS from_actor, lt.actor_id AS to_actor, m.from_raw AS from_actor_raw,
-          m.to_raw AS to_actor_raw, m.iso3 AS country_iso3, p.code AS admin1_code, m.admin1,
+          m.to_raw AS to_actor_raw, m.iso3 AS country_iso3, m.admin1_code, m.admin1,
           m.admin2, m.source_name AS source, m.notes
         FROM rs_map2 m
         {self._lookup_join("lf", "from_raw", "date")}
-        {self._lookup_join("lt", "to_raw", "date")}
-        LEFT JOIN rs_place p ON p.iso3 IS NOT DISTINCT FROM m.iso3 AND p.admin1 = m.admin1"""
+        {self._lookup_join("lt", "to_raw", "date")}"""
+
+    def _invalid_raw(self) -> None:
+        """``rs_invalid_raw``: the whole raw row, as JSON, of each row that failed a check.
+
+        The first read kept only the columns the mapping uses; the file is read again, in full,
+        only when some row failed (with the same options, so record numbers agree).
+        """
+        rejects = f"rs_rej_{uuid.uuid4().hex[:12]}"
+        self.temporary += [("TABLE", f"{rejects}_errors"), ("TABLE", f"{rejects}_scans")]
+        full = self._scan("*", rejects)
+        self.sql(
+            f"""CREATE OR REPLACE TEMP TABLE rs_invalid_raw AS
+            WITH numbered AS (SELECT row_number() OVER () AS _k, * FROM ({full})),
+                 gaps AS (SELECT * FROM rs_gaps)
+            SELECT n._k + coalesce(g.j, 0) AS _row,
+                   json_merge_patch(to_json(n), '{{"_k": null}}') AS raw
+            FROM numbered n ASOF LEFT JOIN gaps g ON n._k > g.gap
+            WHERE n._k + coalesce(g.j, 0) IN (
+              SELECT _row FROM rs_final WHERE _reason IS NOT NULL)""",
+            self._scan_params(),  # type: ignore[arg-type]
+        )
+        self.temporary.append(("TABLE", "rs_invalid_raw"))
 
     # 5. write ------------------------------------------------------------------------------
     def write(self, sha256: str, started: dt.datetime) -> IngestResult:
-        target = self.spec.target
-        key = "event_id" if target == "events" else "defection_id"
-        columns = EVENT_COLUMN_NAMES if target == "events" else DEFECTION_COLUMN_NAMES
-        self.sql(
-            """INSERT INTO quarantine
-            SELECT ?, _row, raw, reason FROM rs_rejected
-            UNION ALL
-            SELECT ?, f._row, json_merge_patch(to_json(r), '{"_k": null, "_row": null}'),
-                   f._reason
-            FROM rs_final f JOIN rs_rows r ON r._row = f._row WHERE f._reason IS NOT NULL""",
-            [self.batch_id, self.batch_id],
-        )
+        """Write quarantine, new and changed rows, and the batch record (in the transaction)."""
+        target, key = self.spec.target, self.key
         rejected = self.scalar("SELECT count(*) FROM rs_rejected")
         invalid, good = self.sql(
             "SELECT count(*) FILTER (WHERE _reason IS NOT NULL), "
             "count(*) FILTER (WHERE _reason IS NULL) FROM rs_final"
         ).fetchone() or (0, 0)
         self.sql(
-            f"""CREATE OR REPLACE TEMP TABLE rs_changed AS
-            SELECT f.{key}, t.{key} IS NOT NULL AS existed FROM rs_final f
+            "INSERT INTO quarantine SELECT ?, _row, raw, reason FROM rs_rejected", [self.batch_id]
+        )
+        if invalid:
+            self.sql(
+                """INSERT INTO quarantine
+                SELECT ?, f._row, r.raw, f._reason FROM rs_final f
+                LEFT JOIN rs_invalid_raw r ON r._row = f._row WHERE f._reason IS NOT NULL""",
+                [self.batch_id],
+            )
+        self.temp(
+            "rs_changed",
+            f"""SELECT f.{key}, t.{key} IS NOT NULL AS existed FROM rs_final f
             LEFT JOIN {target} t ON t.{key} = f.{key}
-            WHERE f._reason IS NULL AND t.row_hash IS DISTINCT FROM f.row_hash"""
+            WHERE f._reason IS NULL AND t.row_hash IS DISTINCT FROM f.row_hash""",
         )
         stored = self.scalar("SELECT count(*) FROM rs_changed")
+        if self.scalar("SELECT count(*) FROM rs_changed WHERE existed"):
+            self.sql(
+                f"DELETE FROM {target} WHERE {key} IN (SELECT {key} FROM rs_changed WHERE existed)"
+            )
+        changed_only = "" if stored == good else (f"SEMI JOIN rs_changed c ON c.{key} = f.{key}")
         self.sql(
-            f"DELETE FROM {target} WHERE {key} IN (SELECT {key} FROM rs_changed WHERE existed)"
-        )
-        column_list = ", ".join(columns)
-        self.sql(
-            f"""INSERT INTO {target} ({column_list})
-            SELECT {", ".join("f." + c for c in columns)} FROM rs_final f
-            SEMI JOIN rs_changed c ON c.{key} = f.{key} WHERE f._reason IS NULL"""
+            f"""INSERT INTO {target} ({", ".join(self.columns)})
+            SELECT {", ".join("f." + c for c in self.columns)} FROM rs_final f
+            {changed_only} WHERE f._reason IS NULL"""
         )
         self.store.register_unregistered("rs_lookup")
-        rows_read = rejected + invalid + good
         result = IngestResult(
             source=self.spec.name,
             file=str(self.path),
-            rows_read=rows_read,
+            rows_read=rejected + invalid + good,
             rows_stored=stored,
             rows_quarantined=rejected + invalid,
             rows_unchanged=good - stored,
@@ -609,29 +666,10 @@ class Ingest:
         return result
 
     def cleanup(self) -> None:
-        """Drop the batch's temporary tables (a failed batch's vanish with its rollback)."""
-        for name in (
-            "rs_raw",
-            "rs_rejected",
-            "rs_gaps",
-            "rs_map",
-            "rs_map2",
-            "rs_country",
-            "rs_place_keys",
-            "rs_place",
-            "rs_keys",
-            "rs_names",
-            "rs_lookup",
-            "rs_assoc1_raw",
-            "rs_assoc2_raw",
-            "rs_mapped",
-            "rs_final",
-            "rs_changed",
-            self.rejects_table,
-            self.rejects_scan,
-        ):
-            self.sql(f"DROP TABLE IF EXISTS {name}")
-        self.sql("DROP VIEW IF EXISTS rs_rows")
+        """Drop the batch's temporary tables and views."""
+        for kind, name in reversed(self.temporary):
+            self.sql(f"DROP {kind} IF EXISTS {name}")
+        self.temporary.clear()
 
 
 _CIVILIANS = re.compile(r"^civilians \(.*\)$")
@@ -671,7 +709,7 @@ def ingest_file(
     encoding: str = "utf-8",
     on_step: Step | None = None,
 ) -> IngestResult:
-    """Ingest one file of one source into the store, as one transaction.
+    """Ingest one file of one source into the store; its writes are one transaction.
 
     Args:
         store: the open store.
@@ -697,7 +735,7 @@ def ingest_file(
         step("read")
         header = read_header(csv_path, normalized, str(path))
         digest = sha256_of(path)
-        with store.transaction():
+        try:
             job.read(csv_path, header)
             step("check")
             job.check()
@@ -705,8 +743,12 @@ def ingest_file(
             job.resolve()
             step("quarantine")
             job.finalize()
+            if job.scalar("SELECT count(*) FROM rs_final WHERE _reason IS NOT NULL"):
+                job._invalid_raw()
             step("write")
-            result = job.write(digest, started)
+            with store.transaction():
+                result = job.write(digest, started)
+        finally:
             job.cleanup()
     return result
 

@@ -105,12 +105,10 @@ def _columns_sql(columns: tuple[tuple[str, str], ...]) -> str:
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     (
         f"""CREATE TABLE events (
-  {_columns_sql(EVENT_COLUMNS)},
-  PRIMARY KEY (event_id)
+  {_columns_sql(EVENT_COLUMNS)}
 )""",
         f"""CREATE TABLE defections (
-  {_columns_sql(DEFECTION_COLUMNS)},
-  PRIMARY KEY (defection_id)
+  {_columns_sql(DEFECTION_COLUMNS)}
 )""",
         """CREATE TABLE actors (
   actor_id VARCHAR PRIMARY KEY,
