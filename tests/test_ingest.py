@@ -293,3 +293,23 @@ def test_csv_export_round_trip(store: rs.Store, synth_files: SynthFiles) -> None
     pacsv.write_csv(table.drop_columns(["assoc_actors", "assoc_actors2"]), sink)
     buffer.write(sink.getvalue().decode())
     assert len(buffer.getvalue().splitlines()) == table.num_rows + 1
+
+
+def test_displacement(store: rs.Store, tmp_path: Path) -> None:
+    path = tmp_path / "idps.csv"
+    path.write_text(
+        "admin1,month,idps\nNangarhar,2017-03,1200\nAF-KAB,2017-04-01,300\nAtlantis,2017-03,5\n"
+        "Kunar,2017-13,5\nNangarhar,2017-03,99\n",
+        encoding="utf-8",
+    )
+    result = store.ingest_displacement(path)
+    assert (result.rows_read, result.rows_stored, result.rows_quarantined) == (5, 2, 3)
+    rows = store.con.execute(
+        "SELECT admin1_code, CAST(month AS VARCHAR), idps FROM displacement ORDER BY month"
+    ).fetchall()
+    assert rows == [("AF-NAN", "2017-03-01", 1200), ("AF-KAB", "2017-04-01", 300)]
+    assert store.quarantine().column("reason").to_pylist() == [
+        "column admin1: 'Atlantis' is not a known province",
+        "column month: '2017-13' is not a YYYY-MM month",
+        "duplicate displacement_id AFG:AF-NAN:2017-03-01 (first at row 1)",
+    ]

@@ -153,6 +153,17 @@ def ingest_defections(
     _ingest("defections", file, db, as_json, encoding)
 
 
+@ingest_app.command("displacement")
+def ingest_displacement(
+    file: FileArgument,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    encoding: EncodingOption = "utf-8",
+) -> None:
+    """Ingest a displacement CSV (admin1, month, idps) in Rivalscope's schema."""
+    _ingest("displacement", file, db, as_json, encoding)
+
+
 def _write_table(table: pa.Table, fmt: str, out: Path | None) -> None:
     """Write an Arrow table as csv, json (JSON Lines) or parquet, to a file or stdout."""
     import pyarrow.csv as pacsv

@@ -40,6 +40,7 @@ from rivalscope.errors import InputError
 from rivalscope.places import country_iso3, place_key
 from rivalscope.schema import (
     DEFECTION_COLUMN_NAMES,
+    DISPLACEMENT_COLUMN_NAMES,
     EVENT_COLUMN_NAMES,
 )
 
@@ -84,7 +85,7 @@ class SourceSpec:
     """
 
     name: str
-    target: Literal["events", "defections"]
+    target: Literal["events", "defections", "displacement"]
     required: tuple[str, ...]
     optional: tuple[str, ...]
     select: str
@@ -138,6 +139,16 @@ DEFECTION_MAPPED = [
     "_reason",
 ]
 """The columns a defections source's SELECT list produces."""
+
+DISPLACEMENT_MAPPED = ["month", "idps", "country_name", "country_code", "admin1", "_reason"]
+"""The columns a displacement source's SELECT list produces."""
+
+_TARGETS: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
+    "events": ("event_id", EVENT_COLUMN_NAMES, EVENT_MAPPED),
+    "defections": ("defection_id", DEFECTION_COLUMN_NAMES, DEFECTION_MAPPED),
+    "displacement": ("displacement_id", DISPLACEMENT_COLUMN_NAMES, DISPLACEMENT_MAPPED),
+}
+"""Each target table: its key column, its columns, and what a source's SELECT must produce."""
 
 
 # --- SQL helpers the sources use to build their SELECT lists -------------------------------
@@ -274,8 +285,7 @@ class Ingest:
         self.csv_path = path
         self.header: list[str] = []
         self.temporary: list[tuple[str, str]] = []
-        self.key = "event_id" if spec.target == "events" else "defection_id"
-        self.columns = EVENT_COLUMN_NAMES if spec.target == "events" else DEFECTION_COLUMN_NAMES
+        self.key, self.columns, self.mapped = _TARGETS[spec.target]
 
     def sql(self, query: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
         return self.con.execute(query, params or [])
@@ -359,7 +369,7 @@ class Ingest:
         """Type and check every row (a view: it is evaluated where it is used)."""
         self.temp("rs_map", f"SELECT r._row, {self.spec.select} FROM rs_rows r", view=True)
         produced = [d[0] for d in self.sql("SELECT * FROM rs_map LIMIT 0").description or []]
-        expected = ["_row", *(EVENT_MAPPED if self.spec.target == "events" else DEFECTION_MAPPED)]
+        expected = ["_row", *self.mapped]
         if produced != expected:
             raise AssertionError(f"source {self.spec.name} maps {produced}, not {expected}")
 
@@ -381,7 +391,7 @@ class Ingest:
             self._resolve_actors(
                 ["actor1_raw", "actor2_raw"], ["assoc1_raw", "assoc2_raw"], "date_start"
             )
-        else:
+        elif self.spec.target == "defections":
             self._resolve_actors(["from_raw", "to_raw"], [], "date")
 
     def drop(self, name: str) -> None:
@@ -508,7 +518,11 @@ class Ingest:
     # 4. quarantine -------------------------------------------------------------------------
     def finalize(self) -> None:
         """Build ``rs_final``: canonical rows with ``_row`` and ``_reason`` (NULL = good)."""
-        body = self._events_select() if self.spec.target == "events" else self._defections_select()
+        body = {
+            "events": self._events_select,
+            "defections": self._defections_select,
+            "displacement": self._displacement_select,
+        }[self.spec.target]()
         hashed = [c for c in self.columns if c not in ("batch_id", "row_hash")]
         fingerprint = (
             "md5(concat_ws(chr(31), "
@@ -580,6 +594,19 @@ class Ingest:
         {self._lookup_join("lf", "from_raw", "date")}
         {self._lookup_join("lt", "to_raw", "date")}"""
 
+    def _displacement_select(self) -> str:
+        unknown = (
+            "CASE WHEN m.admin1_code IS NULL THEN 'column admin1: ''' || coalesce(m.admin1, '') "
+            "|| ''' is not a known province' END"
+        )
+        return f"""
+        SELECT m._row, nullif(concat_ws('; ', m._reason, {unknown}), '') AS _reason,
+          coalesce(m.iso3, '') || ':' || coalesce(m.admin1_code, '') || ':' ||
+            CAST(m.month AS VARCHAR) AS displacement_id,
+          '{self.batch_id}' AS batch_id, m.iso3 AS country_iso3, m.admin1_code, m.admin1,
+          m.month, m.idps
+        FROM rs_map2 m"""
+
     def _invalid_raw(self) -> None:
         """``rs_invalid_raw``: the whole raw row, as JSON, of each row that failed a check.
 
@@ -638,7 +665,8 @@ class Ingest:
             SELECT {", ".join("f." + c for c in self.columns)} FROM rs_final f
             {changed_only} WHERE f._reason IS NULL"""
         )
-        self.store.register_unregistered("rs_lookup")
+        if self.spec.target != "displacement":
+            self.store.register_unregistered("rs_lookup")
         result = IngestResult(
             source=self.spec.name,
             file=str(self.path),
@@ -755,6 +783,7 @@ def ingest_file(
 
 __all__ = [
     "DEFECTION_MAPPED",
+    "DISPLACEMENT_MAPPED",
     "EVENT_MAPPED",
     "STEPS",
     "IngestResult",

@@ -97,6 +97,19 @@ DEFECTION_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
 )
 DEFECTION_COLUMN_NAMES: Final = tuple(name for name, _ in DEFECTION_COLUMNS)
 
+DISPLACEMENT_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
+    ("displacement_id", "VARCHAR"),
+    ("batch_id", "VARCHAR"),
+    ("country_iso3", "VARCHAR"),
+    ("admin1_code", "VARCHAR"),
+    ("admin1", "VARCHAR"),
+    ("month", "DATE"),
+    ("idps", "BIGINT"),
+    ("row_hash", "VARCHAR"),
+)
+"""Newly displaced people (IDPs) per province and month; ``month`` is the month's first day."""
+DISPLACEMENT_COLUMN_NAMES: Final = tuple(name for name, _ in DISPLACEMENT_COLUMNS)
+
 
 def _columns_sql(columns: tuple[tuple[str, str], ...]) -> str:
     return ",\n  ".join(f"{name} {sql_type}" for name, sql_type in columns)
@@ -169,6 +182,11 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
   row_number BIGINT NOT NULL,
   raw VARCHAR,
   reason VARCHAR NOT NULL
+)""",
+    ),
+    (
+        f"""CREATE TABLE displacement (
+  {_columns_sql(DISPLACEMENT_COLUMNS)}
 )""",
     ),
 )

@@ -185,6 +185,15 @@ class Store:
         self._writable()
         return ingest_file(self, defections.SPEC, path, encoding=encoding, on_step=on_step)
 
+    def ingest_displacement(
+        self, path: str | Path, *, encoding: str = "utf-8", on_step: Step | None = None
+    ) -> IngestResult:
+        """Ingest a displacement CSV (admin1, month, idps) in Rivalscope's schema."""
+        from rivalscope.sources import displacement
+
+        self._writable()
+        return ingest_file(self, displacement.SPEC, path, encoding=encoding, on_step=on_step)
+
     def ingest(
         self,
         source: str,
@@ -193,11 +202,12 @@ class Store:
         encoding: str = "utf-8",
         on_step: Step | None = None,
     ) -> IngestResult:
-        """Ingest ``path`` with the named source (``ucdp``, ``acled`` or ``defections``)."""
+        """Ingest ``path`` with the named source (ucdp, acled, defections, displacement)."""
         methods = {
             "ucdp": self.ingest_ucdp,
             "acled": self.ingest_acled,
             "defections": self.ingest_defections,
+            "displacement": self.ingest_displacement,
         }
         if source not in methods:
             raise InputError(f"unknown source {source!r}: use one of {', '.join(methods)}")

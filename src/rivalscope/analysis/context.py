@@ -1,0 +1,191 @@
+"""What every analysis of a dyad shares: the two actors, the window, the phases, the tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pyarrow as pa
+
+from rivalscope.errors import InputError
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from rivalscope.store import Store
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A named period: ``start`` inclusive, ``end`` exclusive (None: to date)."""
+
+    name: str
+    start: dt.date
+    end: dt.date | None = None
+    description: str = ""
+
+    def contains(self, day: dt.date) -> bool:
+        """Whether ``day`` falls in this phase."""
+        return self.start <= day and (self.end is None or day < self.end)
+
+
+def _parse_phases(data: dict[str, Any], origin: str) -> tuple[Phase, ...]:
+    phases = []
+    for number, entry in enumerate(data.get("phase", []), start=1):
+        where = f"{origin}: phase #{number}"
+        try:
+            name = str(entry["name"])
+            start = dt.date.fromisoformat(str(entry["start"]))
+            end = dt.date.fromisoformat(str(entry["end"])) if entry.get("end") else None
+        except (KeyError, ValueError, TypeError) as exc:
+            raise InputError(
+                f"{where}: needs `name` and `start` (and `end`) as YYYY-MM-DD"
+            ) from exc
+        if end is not None and end <= start:
+            raise InputError(f"{where} ({name}): end is not after start")
+        phases.append(Phase(name, start, end, str(entry.get("description", ""))))
+    phases.sort(key=lambda p: p.start)
+    for first, second in itertools.pairwise(phases):
+        if first.end is None or first.end > second.start:
+            raise InputError(f"{origin}: phases {first.name!r} and {second.name!r} overlap")
+    return tuple(phases)
+
+
+def load_phases(path: str | Path) -> tuple[Phase, ...]:
+    """Read phases from a TOML file of ``[[phase]]`` tables (name, start, end, description).
+
+    Raises:
+        InputError: the file is unreadable, a date is malformed, or phases overlap.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{path}: cannot read phases: {exc}") from exc
+    return _parse_phases(data, str(path))
+
+
+def default_phases(country: str | None) -> tuple[Phase, ...]:
+    """The phases shipped for a country (Afghanistan: ISKP's emirs and 2021-08-15), else none."""
+    if country != "AFG":
+        return ()
+    text = resources.files("rivalscope").joinpath("data/phases_afg.toml").read_text("utf-8")
+    return _parse_phases(tomllib.loads(text), "phases_afg.toml")
+
+
+@dataclass(frozen=True)
+class Dyad:
+    """The question's frame: two actors, an optional country and date window, and phases.
+
+    Build one with :meth:`Dyad.of`; analyses read tables through its methods so every section
+    sees the same window.
+    """
+
+    store: Store
+    actor: str
+    rival: str
+    country: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    phases: tuple[Phase, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def of(
+        cls,
+        store: Store,
+        actor: str,
+        rival: str,
+        *,
+        country: str | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        phases: tuple[Phase, ...] | str | Path | None = None,
+    ) -> Dyad:
+        """Resolve names (ids or aliases) and defaults into a :class:`Dyad`."""
+        from rivalscope.places import country_iso3
+
+        iso3 = None
+        if country is not None:
+            iso3 = country_iso3(country)
+            if iso3 is None:
+                raise InputError(f"no country is called {country!r}")
+        a, r = store.actor_id(actor), store.actor_id(rival)
+        if a == r:
+            raise InputError(f"{actor!r} and {rival!r} are the same actor ({a})")
+        if phases is None:
+            chosen = default_phases(iso3)
+        elif isinstance(phases, str | Path):
+            chosen = load_phases(phases)
+        else:
+            chosen = tuple(phases)
+        return cls(store, a, r, iso3, _date(since, "since"), _date(until, "until"), chosen)
+
+    def events(self) -> ir.Table:
+        """Every event in the window (any actors)."""
+        t = self.store.table("events")
+        if self.country is not None:
+            t = t.filter(t.country_iso3 == self.country)
+        if self.since is not None:
+            t = t.filter(t.date_start >= self.since)
+        if self.until is not None:
+            t = t.filter(t.date_start <= self.until)
+        return t
+
+    def between(self) -> ir.Table:
+        """Events with one of the two on each side."""
+        t = self.events()
+        a, r = self.actor, self.rival
+        return t.filter(((t.actor1 == a) & (t.actor2 == r)) | ((t.actor1 == r) & (t.actor2 == a)))
+
+    def clashes(self) -> ir.Table:
+        """Clashes between the two."""
+        t = self.between()
+        return t.filter(t.event_type == "clash")
+
+    def by(self, side: str) -> ir.Table:
+        """Events where ``side`` (an actor id) is actor1, the side that acted."""
+        t = self.events()
+        return t.filter(t.actor1 == side)
+
+    def defections(self) -> ir.Table:
+        """Defection records in the window (any groups)."""
+        t = self.store.table("defections")
+        if self.country is not None:
+            t = t.filter(t.country_iso3 == self.country)
+        if self.since is not None:
+            t = t.filter(t.date >= self.since)
+        if self.until is not None:
+            t = t.filter(t.date <= self.until)
+        return t
+
+    def provinces(self) -> pa.Table:
+        """The provinces of the dyad's country (or of every country with events in the window).
+
+        Columns: code, name, country_iso3, latitude, longitude, has_boundary, events.
+        """
+        return self.store.places(self.country)
+
+    def phase_of(self, column: ir.Value) -> ir.Value:
+        """An Ibis expression naming the phase a date column falls in (NULL outside all)."""
+        cases = [
+            ((column >= p.start) & (column < p.end) if p.end else (column >= p.start), p.name)
+            for p in self.phases
+        ]
+        if not cases:
+            return ibis.null().cast("string")
+        return ibis.cases(*cases, else_=ibis.null().cast("string"))
+
+
+def _date(value: dt.date | str | None, name: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError(f"--{name}: {value!r} is not a YYYY-MM-DD date") from exc
