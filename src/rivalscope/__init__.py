@@ -6,6 +6,10 @@
 >>> store.events(actor="ISKP", rival="TALIBAN")       # doctest: +SKIP
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from rivalscope.errors import (
     InputError,
     NotFoundError,
@@ -16,7 +20,18 @@ from rivalscope.errors import (
 from rivalscope.ingest import IngestResult
 from rivalscope.store import Store, open
 
+if TYPE_CHECKING:
+    from rivalscope.analysis.profile import Profile
+
 __version__ = "0.1.0"
+
+
+def profile(store: Store, actor: str, rival: str, **options: Any) -> Profile:
+    """Profile the rivalry between two actors: see :func:`rivalscope.analysis.profile.profile`."""
+    from rivalscope.analysis.profile import profile as run
+
+    return run(store, actor, rival, **options)
+
 
 __all__ = [
     "IngestResult",
@@ -28,4 +43,5 @@ __all__ = [
     "StoreError",
     "__version__",
     "open",
+    "profile",
 ]

@@ -189,3 +189,28 @@ def _date(value: dt.date | str | None, name: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise InputError(f"--{name}: {value!r} is not a YYYY-MM-DD date") from exc
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready copy: Arrow tables become lists of row dicts, dataclasses dicts, dates ISO."""
+    import dataclasses
+    import math
+
+    if isinstance(value, pa.Table):
+        return [plain(row) for row in value.to_pylist()]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def month_start(column: ir.DateValue) -> ir.DateValue:
+    """The first day of the month of a date column (an Ibis expression)."""
+    return column.truncate("M")

@@ -1,0 +1,233 @@
+"""The rivalry phase by phase: counts per named period and, at each boundary, whether the
+monthly rates changed (Poisson rate ratios with 95% intervals)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Any, Final
+
+import pyarrow as pa
+
+from rivalscope.analysis.context import Dyad, Phase
+
+MEASURES: Final = ("clashes", "attacks", "deaths", "spread")
+Z95: Final = 1.96
+PERIODS_SCHEMA = pa.schema(
+    [
+        ("phase", pa.string()),
+        ("start", pa.date32()),
+        ("end", pa.date32()),
+        ("months", pa.int64()),
+        ("clashes", pa.int64()),
+        ("attacks", pa.int64()),
+        ("deaths", pa.int64()),
+        ("provinces", pa.int64()),
+    ]
+)
+BOUNDARIES_SCHEMA = pa.schema(
+    [
+        ("boundary", pa.date32()),
+        ("before", pa.string()),
+        ("after", pa.string()),
+        ("measure", pa.string()),
+        ("rate_before", pa.float64()),
+        ("rate_after", pa.float64()),
+        ("rate_ratio", pa.float64()),
+        ("ci_low", pa.float64()),
+        ("ci_high", pa.float64()),
+    ]
+)
+_COUNT_OF: Final = {
+    "clashes": "clashes",
+    "attacks": "attacks",
+    "deaths": "deaths",
+    "spread": "provinces",
+}
+
+
+@dataclass(frozen=True)
+class Phases:
+    """The phases of the rivalry and the change at each boundary between them.
+
+    Attributes:
+        summary: two sentences for an analyst.
+        periods: one row per phase, in order: ``phase``, ``start``, ``end`` (exclusive; null:
+            open), ``months`` (the calendar months of the phase inside the data window, i.e.
+            from the later of the phase start and the first event's month to the earlier of
+            the phase's last day and the last event's month, partial months counted whole;
+            at least 1), ``clashes`` between the two, ``attacks`` by either side, ``deaths``
+            (best estimates, unknown as 0, in those clashes and attacks) and ``provinces``
+            (distinct provinces with a clash between the two). The data window is the first
+            to the last event of any actor in the dyad's window.
+        boundaries: for each pair of consecutive phases that both overlap the data window (a
+            phase the data does not reach has nothing to compare), one row per measure:
+            ``boundary`` (the later phase's start), ``before`` and ``after`` (phase names),
+            ``measure`` (``clashes``, ``attacks``, ``deaths`` or ``spread``), ``rate_before``
+            and ``rate_after`` (count per month), ``rate_ratio`` (after / before) and its 95%
+            interval ``ci_low``, ``ci_high``. For ``spread`` the count is the number of
+            distinct provinces with a clash in the phase, so its rate is provinces per month.
+            The interval is the log-scale Wald interval
+            ``exp(ln(RR) ± 1.96 * sqrt(1/x_after + 1/x_before))``; when either count is 0,
+            0.5 is added to both counts for the ratio and its interval (the rates stay raw).
+    """
+
+    summary: str
+    periods: pa.Table
+    boundaries: pa.Table
+
+
+def rate_ratio(
+    before: float, months_before: float, after: float, months_after: float
+) -> tuple[float, float, float]:
+    """The Poisson rate ratio (after / before) with its 95% log-scale Wald interval.
+
+    When either count is zero, 0.5 is added to both counts (the continuity correction).
+
+    Returns:
+        ``(ratio, low, high)``.
+    """
+    if before == 0 or after == 0:
+        before, after = before + 0.5, after + 0.5
+    ratio = (after / months_after) / (before / months_before)
+    half_width = Z95 * math.sqrt(1 / after + 1 / before)
+    return ratio, ratio * math.exp(-half_width), ratio * math.exp(half_width)
+
+
+def compute(dyad: Dyad) -> Phases:
+    """The phases of ``dyad`` and the rate changes at their boundaries."""
+    if not dyad.phases:
+        return Phases(
+            f"No phases are defined for {dyad.actor} and {dyad.rival}, so there is nothing to "
+            "compare. Pass a phases file to split the window into named periods.",
+            PERIODS_SCHEMA.empty_table(),
+            BOUNDARIES_SCHEMA.empty_table(),
+        )
+    t = dyad.events()
+    window = t.aggregate(first=t.date_start.min(), last=t.date_start.max()).to_pyarrow()
+    first, last = window.column("first")[0].as_py(), window.column("last")[0].as_py()
+    counts = _counts(dyad)
+    rows = []
+    for phase in dyad.phases:
+        found = counts.get(phase.name, {})
+        rows.append(
+            {
+                "phase": phase.name,
+                "start": phase.start,
+                "end": phase.end,
+                "months": _months(phase, first, last),
+                **{name: int(found.get(name) or 0) for name in _COUNT_OF.values()},
+            }
+        )
+    periods = pa.Table.from_pylist(rows, schema=PERIODS_SCHEMA)
+    covered = [
+        row
+        for row, phase in zip(rows, dyad.phases, strict=True)
+        if first is not None and _overlaps(phase, first, last)
+    ]
+    boundaries = pa.Table.from_pylist(
+        [
+            _compare(earlier, later, measure)
+            for earlier, later in itertools.pairwise(covered)
+            for measure in MEASURES
+        ],
+        schema=BOUNDARIES_SCHEMA,
+    )
+    return Phases(_summary(dyad, periods, boundaries, first is not None), periods, boundaries)
+
+
+def _counts(dyad: Dyad) -> dict[str, dict[str, int]]:
+    t = dyad.events()
+    a, r = dyad.actor, dyad.rival
+    clash = (t.event_type == "clash") & (
+        ((t.actor1 == a) & (t.actor2 == r)) | ((t.actor1 == r) & (t.actor2 == a))
+    )
+    attack = (t.event_type == "attack") & t.actor1.isin([a, r])
+    either = (clash | attack).fill_null(False)
+    clash = clash.fill_null(False)
+    rows = (
+        t.filter(either)
+        .group_by(phase=dyad.phase_of(t.date_start))
+        .aggregate(
+            clashes=clash.cast("int64").sum(),
+            attacks=attack.fill_null(False).cast("int64").sum(),
+            deaths=t.fatalities_best.fill_null(0).cast("int64").sum(),
+            provinces=t.admin1_code.nunique(where=clash),
+        )
+        .to_pyarrow()
+        .to_pylist()
+    )
+    return {row["phase"]: row for row in rows if row["phase"] is not None}
+
+
+def _month_number(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _overlaps(phase: Phase, first: dt.date, last: dt.date) -> bool:
+    return phase.start <= last and (phase.end is None or phase.end > first)
+
+
+def _months(phase: Phase, first: dt.date | None, last: dt.date | None) -> int:
+    if first is None or last is None:
+        return 1
+    start = max(phase.start, first)
+    end = last if phase.end is None else min(phase.end - dt.timedelta(days=1), last)
+    return max(1, _month_number(end) - _month_number(start) + 1)
+
+
+def _compare(earlier: dict[str, Any], later: dict[str, Any], measure: str) -> dict[str, Any]:
+    count = _COUNT_OF[measure]
+    x0, x1 = int(earlier[count]), int(later[count])
+    m0, m1 = int(earlier["months"]), int(later["months"])
+    ratio, low, high = rate_ratio(x0, m0, x1, m1)
+    return {
+        "boundary": later["start"],
+        "before": earlier["phase"],
+        "after": later["phase"],
+        "measure": measure,
+        "rate_before": x0 / m0,
+        "rate_after": x1 / m1,
+        "rate_ratio": ratio,
+        "ci_low": low,
+        "ci_high": high,
+    }
+
+
+def _summary(dyad: Dyad, periods: pa.Table, boundaries: pa.Table, any_events: bool) -> str:
+    a, r = dyad.actor, dyad.rival
+    if not any_events:
+        return (
+            f"No events are recorded in the window, so the {periods.num_rows} phases are empty. "
+            "There are no rates to compare."
+        )
+    rows = periods.to_pylist()
+    busiest = max(rows, key=lambda row: row["clashes"] / row["months"])
+    if busiest["clashes"] == 0:
+        opening = f"{a} and {r} are not recorded clashing in any of the {len(rows)} phases."
+    else:
+        opening = (
+            f"Across {len(rows)} phases, {a} and {r} clashed most often in the phase "
+            f'"{busiest["phase"]}" ({busiest["clashes"] / busiest["months"]:.1f} a month).'
+        )
+    clear = [
+        row
+        for row in boundaries.to_pylist()
+        if row["measure"] == "clashes" and (row["ci_low"] > 1 or row["ci_high"] < 1)
+    ]
+    if boundaries.num_rows == 0:
+        closing = "Fewer than two phases fall inside the data, so no boundary can be compared."
+    elif not clear:
+        closing = "No change in the clash rate between consecutive phases is clear at 95%."
+    else:
+        sharpest = max(clear, key=lambda row: abs(math.log(row["rate_ratio"])))
+        closing = (
+            f"The sharpest clear change came on {sharpest['boundary']:%Y-%m-%d} "
+            f'("{sharpest["before"]}" to "{sharpest["after"]}"): the clash rate went from '
+            f"{sharpest['rate_before']:.1f} to {sharpest['rate_after']:.1f} a month (rate ratio "
+            f"{sharpest['rate_ratio']:.2f}, 95% CI {sharpest['ci_low']:.2f}-"
+            f"{sharpest['ci_high']:.2f})."
+        )
+    return f"{opening} {closing}"

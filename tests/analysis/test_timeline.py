@@ -1,0 +1,180 @@
+"""The timeline section on hand-made UCDP and ACLED rows with known answers, and on real data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import rivalscope as rs
+from rivalscope.analysis import timeline
+from rivalscope.analysis.context import Dyad
+from tests.conftest import shared_file
+
+UCDP_HEADER = (
+    "id,type_of_violence,side_a,side_b,country,date_start,date_end,best,low,high,"
+    "latitude,longitude,adm_1,deaths_civilians"
+)
+ACLED_HEADER = (
+    "event_id_cnty,event_date,event_type,sub_event_type,actor1,assoc_actor_1,actor2,"
+    "assoc_actor_2,inter1,inter2,civilian_targeting,country,iso,admin1,latitude,longitude,"
+    "fatalities,notes"
+)
+
+
+def ucdp_row(
+    id_: int,
+    violence: int,
+    side_a: str,
+    side_b: str,
+    day: str,
+    best: int,
+    province: str,
+    country: str = "Afghanistan",
+) -> str:
+    adm_1 = f"{province} province" if province else ""
+    civilians = best if violence == 3 else ""
+    return (
+        f"{id_},{violence},{side_a},{side_b},{country},{day},{day},{best},{best},{best},"
+        f"34.0,69.0,{adm_1},{civilians}"
+    )
+
+
+UCDP_ROWS = [
+    ucdp_row(1, 2, "IS", "Taleban", "2017-01-05", 3, "Nangarhar"),
+    ucdp_row(2, 2, "Taleban", "IS", "2017-01-20", 2, "Nangarhar"),
+    ucdp_row(3, 3, "IS", "Civilians", "2017-02-14", 10, "Kabul"),
+    ucdp_row(4, 3, "Taleban", "Civilians", "2017-04-01", 1, "Kandahar"),
+    ucdp_row(5, 2, "IS", "Taleban", "2018-02-01", 4, "Jowzjan"),
+    # Counted nowhere in the monthly table: the Republic against ISKP.
+    ucdp_row(6, 1, "Government of Afghanistan", "IS", "2016-12-15", 7, "Nangarhar"),
+    # Outside Afghanistan: left out when the dyad is limited to AFG.
+    ucdp_row(7, 2, "IS", "Taleban", "2017-01-10", 5, "Khyber Pakhtunkhwa", "Pakistan"),
+]
+ACLED_ROWS = [
+    "AFG1,20 February 2017,Explosions/Remote violence,Air/drone strike,"
+    "Military Forces of Afghanistan (2004-2021),,Islamic State Khorasan Province,,"
+    "State forces,Political militia,,Afghanistan,4,Nangarhar,34.2,70.5,6,strike on ISKP",
+    "AFG2,5 March 2017,Explosions/Remote violence,Air/drone strike,"
+    "Military Forces of Afghanistan (2004-2021),,Taliban,,"
+    "State forces,Rebel group,,Afghanistan,4,Helmand,31.6,64.4,2,strike on the Taliban",
+    "AFG3,8 March 2017,Battles,Armed clash,Taliban,,Islamic State Khorasan Province,,"
+    "Rebel group,Political militia,,Afghanistan,4,Nangarhar,34.2,70.5,5,clash",
+]
+
+
+@pytest.fixture
+def loaded(tmp_path: Path) -> Iterator[rs.Store]:
+    ucdp = tmp_path / "ged.csv"
+    ucdp.write_text("\n".join([UCDP_HEADER, *UCDP_ROWS]) + "\n", encoding="utf-8")
+    acled = tmp_path / "acled.csv"
+    acled.write_text("\n".join([ACLED_HEADER, *ACLED_ROWS]) + "\n", encoding="utf-8")
+    with rs.open() as store:
+        assert store.ingest_ucdp(ucdp).rows_quarantined == 0
+        assert store.ingest_acled(acled).rows_quarantined == 0
+        yield store
+
+
+def test_monthly_counts_each_measure_and_fills_the_gaps(loaded: rs.Store) -> None:
+    result = timeline.compute(Dyad.of(loaded, "ISKP", "TALIBAN", country="AFG", phases=()))
+    monthly = result.monthly
+    assert monthly.column_names == [
+        "month",
+        "clashes",
+        "clash_deaths",
+        "attacks_by_actor",
+        "attacks_by_rival",
+        "state_ops_on_actor",
+        "state_ops_on_rival",
+    ]
+    months = monthly.column("month").to_pylist()
+    assert months[0] == dt.date(2017, 1, 1)
+    assert months[-1] == dt.date(2018, 2, 1)
+    assert len(months) == 14
+    rows = {row.pop("month"): row for row in monthly.to_pylist()}
+    busy = {month: row for month, row in rows.items() if any(row.values())}
+    zero = dict.fromkeys(monthly.column_names[1:], 0)
+    assert busy == {
+        dt.date(2017, 1, 1): {**zero, "clashes": 2, "clash_deaths": 5},
+        dt.date(2017, 2, 1): {**zero, "attacks_by_actor": 1, "state_ops_on_actor": 1},
+        dt.date(2017, 3, 1): {**zero, "clashes": 1, "clash_deaths": 5, "state_ops_on_rival": 1},
+        dt.date(2017, 4, 1): {**zero, "attacks_by_rival": 1},
+        dt.date(2018, 2, 1): {**zero, "clashes": 1, "clash_deaths": 4},
+    }
+
+
+def test_yearly_and_by_source(loaded: rs.Store) -> None:
+    result = timeline.compute(Dyad.of(loaded, "ISKP", "TALIBAN", country="AFG", phases=()))
+    assert result.yearly.to_pylist() == [
+        {"year": 2017, "clashes": 3, "clash_deaths": 10},
+        {"year": 2018, "clashes": 1, "clash_deaths": 4},
+    ]
+    assert result.by_source.to_pylist() == [
+        {"actor": "ISKP", "source": "acled", "events": 2},
+        {"actor": "ISKP", "source": "ucdp", "events": 5},
+        {"actor": "TALIBAN", "source": "acled", "events": 2},
+        {"actor": "TALIBAN", "source": "ucdp", "events": 4},
+    ]
+    assert result.summary == (
+        "ISKP and TALIBAN clashed 4 times from January 2017 to February 2018, with 14 deaths "
+        "(best estimates); the busiest year was 2017 with 3 clashes. In the window ISKP carried "
+        "out 1 attack and TALIBAN 1; state operations targeted ISKP once and TALIBAN once."
+    )
+
+
+def test_schema_types(loaded: rs.Store) -> None:
+    result = timeline.compute(Dyad.of(loaded, "ISKP", "TALIBAN", country="AFG", phases=()))
+    assert str(result.monthly.schema.field("month").type) == "date32[day]"
+    assert {str(f.type) for f in result.monthly.schema if f.name != "month"} == {"int64"}
+    assert [str(f.type) for f in result.yearly.schema] == ["int64"] * 3
+    assert [str(f.type) for f in result.by_source.schema] == ["string", "string", "int64"]
+
+
+def test_without_a_country_the_pakistani_clash_counts(loaded: rs.Store) -> None:
+    result = timeline.compute(Dyad.of(loaded, "ISKP", "TALIBAN", phases=()))
+    assert result.yearly.to_pylist()[0] == {"year": 2017, "clashes": 4, "clash_deaths": 15}
+
+
+def test_the_window_limits_the_months(loaded: rs.Store) -> None:
+    dyad = Dyad.of(loaded, "ISKP", "TALIBAN", country="AFG", since="2017-02-01", until="2017-12-31")
+    result = timeline.compute(dyad)
+    assert result.monthly.column("month").to_pylist() == [
+        dt.date(2017, 2, 1),
+        dt.date(2017, 3, 1),
+        dt.date(2017, 4, 1),
+    ]
+    assert result.yearly.to_pylist() == [{"year": 2017, "clashes": 1, "clash_deaths": 5}]
+
+
+def test_no_data_gives_empty_tables_and_says_so(store: rs.Store) -> None:
+    result = timeline.compute(Dyad.of(store, "ISKP", "TALIBAN", country="AFG"))
+    assert result.monthly.num_rows == result.yearly.num_rows == result.by_source.num_rows == 0
+    assert result.monthly.column_names[0] == "month"
+    assert result.yearly.column_names == ["year", "clashes", "clash_deaths"]
+    assert result.by_source.column_names == ["actor", "source", "events"]
+    assert result.summary.startswith("No clashes between ISKP and TALIBAN")
+
+
+@pytest.fixture(scope="module")
+def real_store() -> Iterator[rs.Store]:
+    with rs.open() as store:
+        store.ingest_ucdp(shared_file("ucdp_ged211_afghanistan.csv"))
+        yield store
+
+
+@pytest.mark.realdata
+def test_real_clashes_per_year(real_store: rs.Store) -> None:
+    result = timeline.compute(Dyad.of(real_store, "ISKP", "TALIBAN", country="AFG"))
+    yearly = {row["year"]: row for row in result.yearly.to_pylist()}
+    assert {year: row["clashes"] for year, row in yearly.items() if row["clashes"]} == {
+        2015: 15,
+        2016: 17,
+        2017: 27,
+        2018: 11,
+        2019: 1,
+    }
+    assert sum(row["clash_deaths"] for row in yearly.values()) == 538
+    assert sum(result.monthly.column("clash_deaths").to_pylist()) == 538
+    assert result.summary.startswith("ISKP and TALIBAN clashed 71 times")
