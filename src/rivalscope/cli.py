@@ -395,6 +395,48 @@ def _print_info(summary: dict[str, Any]) -> None:
 
 
 @app.command()
+def profile(
+    actor: Annotated[str, typer.Argument(help="First actor: id or alias (ISKP, ISIS-K, ...).")],
+    rival: Annotated[str, typer.Argument(help="Second actor: id or alias (TALIBAN, ...).")],
+    db: DbOption = None,
+    country: Annotated[str | None, typer.Option(help="ISO3 code or name, e.g. AFG.")] = None,
+    since: Annotated[str | None, typer.Option(help="First date, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Last date, YYYY-MM-DD.")] = None,
+    phases: Annotated[
+        Path | None, typer.Option(help="TOML file of [[phase]] tables (default: shipped phases).")
+    ] = None,
+    as_json: JsonOption = False,
+    html: Annotated[Path | None, typer.Option(help="Write the offline HTML report here.")] = None,
+    redact: Annotated[
+        bool, typer.Option("--redact", help="Replace names of individuals with pseudonyms.")
+    ] = False,
+) -> None:
+    """Profile the rivalry between two actors: where, when, whom, and what changed."""
+    from rivalscope.analysis.profile import SECTIONS
+    from rivalscope.analysis.profile import profile as run_profile
+
+    read_only = not redact and Path(db or default_db()).exists()
+    with _store(db, read_only=read_only) as store:
+        result = run_profile(
+            store, actor, rival, country=country, since=since, until=until, phases_file=phases
+        )
+        if redact:
+            result = result.redacted()
+        if html is not None:
+            from rivalscope.report import write_report
+
+            write_report(result, html)
+        data = result.to_dict() if as_json else None
+    if data is not None:
+        _print_json(data)
+        return
+    for name in SECTIONS:
+        err.print(f"[bold]{name}[/]: {getattr(result, name).summary}", highlight=False)
+    if html is not None:
+        err.print(f"report written to {html}", highlight=False)
+
+
+@app.command()
 def synth(
     out: Annotated[Path, typer.Option(help="Folder to write the synthetic CSVs into.")] = Path(
         "demo-data"

@@ -26,6 +26,7 @@ import re
 import tempfile
 import uuid
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -167,13 +168,24 @@ def bad_value(column: str, problem: str) -> str:
     return f"'column {column}: ''' || {col(column)} || ''' {problem}'"
 
 
+def whole_number(value: str, sql_type: str = "INTEGER") -> str:
+    """SQL: ``value`` (text) as a non-negative whole number of ``sql_type``, else NULL.
+
+    Only digits pass: ``try_cast('12.5' AS INTEGER)`` would round to 13, and a count too large
+    for the column would be lost, so both are refused (and quarantined by :func:`int_check`).
+    """
+    return (
+        f"CASE WHEN regexp_full_match({value}, '[0-9]+') THEN try_cast({value} AS {sql_type}) END"
+    )
+
+
 def int_check(column: str, *, required: bool = False) -> str:
-    """A reason term for a column that must hold a non-negative integer."""
+    """A reason term for a column that must hold a whole number from 0 to 2,147,483,647."""
     value = col(column)
     terms = [
         check(
-            f"{value} IS NOT NULL AND coalesce(try_cast({value} AS BIGINT) < 0, true)",
-            bad_value(column, "is not a non-negative whole number"),
+            f"{value} IS NOT NULL AND {whole_number(value)} IS NULL",
+            bad_value(column, "is not a whole number from 0 to 2147483647"),
         )
     ]
     if required:
@@ -231,8 +243,13 @@ def read_header(path: Path, encoding: str, shown: str) -> list[str]:
     """
     try:
         opener = gzip.open if _is_gzip(path) else open
-        with opener(path, "rb") as raw, io.TextIOWrapper(raw, encoding, newline="") as handle:
-            first = handle.readline()
+        with opener(path, "rb") as raw:
+            line = raw.readline(1 << 20)
+        if encoding == "utf-16":
+            with opener(path, "rb") as raw, io.TextIOWrapper(raw, encoding, newline="") as text:
+                first = text.readline()
+        else:
+            first = line.decode(encoding)
     except (UnicodeDecodeError, OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(
             f"{shown}: cannot read the header as {encoding} text ({exc.__class__.__name__}); "
@@ -246,13 +263,83 @@ def read_header(path: Path, encoding: str, shown: str) -> list[str]:
     return [name.strip() for name in header]
 
 
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes, read in chunks."""
+@dataclass(frozen=True)
+class FileFacts:
+    """What one pass over a file's bytes tells: its hash, its encoding, its blank lines."""
+
+    sha256: str
+    valid_utf8: bool
+    blank_records: tuple[int, ...]
+    """Record numbers of blank lines (DuckDB skips them but counts them in its rejects'
+    ``line``), as 1-based numbers after the header, quoted newlines not counted."""
+
+
+def _has_blank_line(chunks: Iterator[bytes]) -> tuple[bool, bool]:
+    """(valid UTF-8, any blank line) of a stream of chunks."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    valid, blank, tail = True, False, b""
+    for chunk in chunks:
+        if valid:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                valid = False
+        joined = tail + chunk
+        blank = blank or b"\n\n" in joined or b"\n\r\n" in joined
+        tail = joined[-2:]
+    if valid:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            valid = False
+    return valid, blank
+
+
+def _blank_records(path: Path) -> tuple[int, ...]:
+    """Record numbers of blank lines, tracking quotes so a quoted newline starts no record.
+
+    A blank line is one that holds only the header's line ending: DuckDB skips those, while a
+    lone CR in a file of LF lines is a record (with too few fields) that it rejects.
+    """
+    opener = gzip.open if _is_gzip(path) else open
+    found = []
+    with opener(path, "rb") as handle:
+        record, quoted, ending = -1, False, b"\n"
+        for line in handle:
+            if not quoted:
+                record += 1
+                if record == 0 and line.endswith(b"\r\n"):
+                    ending = b"\r\n"
+                elif record > 0 and line == ending:
+                    found.append(record)
+            if line.count(b'"') % 2:
+                quoted = not quoted
+    return tuple(found)
+
+
+def inspect_file(path: Path) -> FileFacts:
+    """Hash the file's bytes; check its (decompressed) content for UTF-8 and blank lines."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+
+    def raw_chunks() -> Iterator[bytes]:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+                yield chunk
+
+    if _is_gzip(path):
+        for _ in raw_chunks():
+            pass
+        try:
+            with gzip.open(path, "rb") as stream:
+                valid, blank = _has_blank_line(iter(lambda: stream.read(1 << 20), b""))
+        except (EOFError, OSError, zlib.error) as exc:
+            raise InputError(f"{path}: truncated or corrupt gzip archive ({exc})") from exc
+    else:
+        valid, blank = _has_blank_line(raw_chunks())
+    return FileFacts(digest.hexdigest(), valid, _blank_records(path) if blank else ())
 
 
 _ENCODINGS = {
@@ -306,19 +393,36 @@ class Ingest:
               delim = ',', quote = '"', escape = '"', encoding = $encoding,
               compression = $compression, strict_mode = true, null_padding = false,
               store_rejects = true, rejects_table = '{rejects}_errors',
-              rejects_scan = '{rejects}_scans', names = $names)"""
+              rejects_scan = '{rejects}_scans', auto_detect = false, columns = $columns)"""
 
     def _scan_params(self) -> dict[str, Any]:
         return {
             "path": str(self.csv_path),
             "encoding": self.encoding,
             "compression": "gzip" if _is_gzip(self.csv_path) else "none",
-            "names": _unique_names(self.header),
+            "columns": {name: "VARCHAR" for name in _unique_names(self.header)},
         }
 
     # 1. read -------------------------------------------------------------------------------
-    def read(self, csv_path: Path, header: list[str]) -> None:
-        """Read the columns the mapping uses; set aside rows DuckDB cannot parse."""
+    def read(
+        self,
+        csv_path: Path,
+        header: list[str],
+        *,
+        every_column: bool = False,
+        blank_records: tuple[int, ...] = (),
+    ) -> None:
+        """Read the columns the mapping uses; set aside rows DuckDB cannot parse.
+
+        Args:
+            csv_path: the CSV to read.
+            header: its column names.
+            every_column: read all columns, not only the used ones. Needed when the file may hold
+                invalid UTF-8: DuckDB 1.5 fails with an internal error when a row it rejects for
+                its encoding is read with a column projection.
+            blank_records: record numbers of blank lines, which DuckDB skips but counts in the
+                line numbers of the rows it rejects.
+        """
         present = set(header)
         missing = [c for c in self.spec.required if c not in present]
         if missing:
@@ -329,7 +433,8 @@ class Ingest:
         self.csv_path, self.header = csv_path, header
         used = [c for c in (*self.spec.required, *self.spec.optional) if c in present]
         absent = [c for c in self.spec.optional if c not in present]
-        columns = ", ".join([f'"{c}"' for c in used] + [f'NULL::VARCHAR AS "{c}"' for c in absent])
+        kept = ["*"] if every_column else [f'"{c}"' for c in used]
+        columns = ", ".join(kept + [f'NULL::VARCHAR AS "{c}"' for c in absent])
         rejects = f"rs_rej_{uuid.uuid4().hex[:12]}"
         self.temporary += [("TABLE", f"{rejects}_errors"), ("TABLE", f"{rejects}_scans")]
         try:
@@ -348,6 +453,12 @@ class Ingest:
                        split_part(error_message, chr(10), 1) || ')', '; ') AS reason
             FROM {rejects}_errors GROUP BY line""",
         )
+        if blank_records:
+            self._register("rs_blanks", pa.table({"record": pa.array(blank_records, pa.int64())}))
+            self.sql(
+                """UPDATE rs_rejected SET _row = _row - (
+                     SELECT count(*) FROM rs_blanks b WHERE b.record < rs_rejected._row)"""
+            )
         self.temp(
             "rs_gaps",
             """SELECT gap, max(j) AS j FROM (
@@ -762,9 +873,15 @@ def ingest_file(
     with _readable_csv(path) as csv_path:
         step("read")
         header = read_header(csv_path, normalized, str(path))
-        digest = sha256_of(path)
+        facts = inspect_file(path)
+        content = facts if csv_path == path else inspect_file(csv_path)
         try:
-            job.read(csv_path, header)
+            job.read(
+                csv_path,
+                header,
+                every_column=not (normalized == "utf-8" and content.valid_utf8),
+                blank_records=content.blank_records,
+            )
             step("check")
             job.check()
             step("resolve")
@@ -775,7 +892,7 @@ def ingest_file(
                 job._invalid_raw()
             step("write")
             with store.transaction():
-                result = job.write(digest, started)
+                result = job.write(facts.sha256, started)
         finally:
             job.cleanup()
     return result

@@ -22,6 +22,7 @@ from rivalscope.ingest import (
     coordinate_check,
     int_check,
     reasons,
+    whole_number,
 )
 
 REQUIRED = (
@@ -80,7 +81,7 @@ def _side(column: str) -> tuple[str, str]:
 _A, _A_ALLIES = _side("side_a")
 _B, _B_ALLIES = _side("side_b")
 _VIOLENCE = col("type_of_violence")
-_INT = "try_cast({} AS INTEGER)"
+_INT = "CASE WHEN regexp_full_match({0}, '[0-9]+') THEN try_cast({0} AS INTEGER) END"
 
 SELECT = f"""
   {col("id")} AS source_id,
@@ -121,7 +122,7 @@ SELECT = f"""
     reasons(
         check(f"{col('id')} IS NULL", "'column id: empty'"),
         check(
-            f"{col('id')} IS NOT NULL AND try_cast({col('id')} AS BIGINT) IS NULL",
+            f"{col('id')} IS NOT NULL AND {whole_number(col('id'), 'BIGINT')} IS NULL",
             bad_value("id", "is not a whole number"),
         ),
         check(

@@ -1,0 +1,315 @@
+"""Plotly figures of the profile's sections. Maps are drawn on plain axes (no geo base layer,
+no tiles), so every figure renders offline from the inlined plotly.js alone."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+if TYPE_CHECKING:
+    from rivalscope.analysis.profile import Profile
+
+COLORS = {"actor": "#b2182b", "rival": "#2166ac", "other": "#7f7f7f", "band": "#f0f0f0"}
+LAYOUT: dict[str, Any] = {
+    "template": "plotly_white",
+    "height": 360,
+    "margin": {"l": 50, "r": 20, "t": 30, "b": 40},
+    "legend": {"orientation": "h", "y": -0.2},
+    "font": {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12},
+}
+
+
+def _figure(**layout: Any) -> go.Figure:
+    figure = go.Figure()
+    figure.update_layout(**{**LAYOUT, **layout})
+    return figure
+
+
+def timeline(profile: Profile) -> go.Figure:
+    """Monthly clashes (bars), clash deaths (line) and each side's attacks, with phase bands."""
+    dyad, monthly = profile.dyad, profile.timeline.monthly.to_pydict()
+    figure = _figure(
+        yaxis={"title": "events per month"},
+        yaxis2={"title": "deaths", "overlaying": "y", "side": "right"},
+    )
+    months = monthly.get("month", [])
+    figure.add_bar(
+        x=months, y=monthly.get("clashes", []), name="clashes between them", marker_color="#444"
+    )
+    figure.add_scatter(
+        x=months,
+        y=monthly.get("attacks_by_actor", []),
+        mode="lines",
+        name=f"attacks by {dyad.actor}",
+        line_color=COLORS["actor"],
+    )
+    figure.add_scatter(
+        x=months,
+        y=monthly.get("attacks_by_rival", []),
+        mode="lines",
+        name=f"attacks by {dyad.rival}",
+        line_color=COLORS["rival"],
+    )
+    figure.add_scatter(
+        x=months,
+        y=monthly.get("clash_deaths", []),
+        mode="lines",
+        yaxis="y2",
+        name="deaths in clashes",
+        line={"color": "#999", "dash": "dot"},
+    )
+    for index, phase in enumerate(dyad.phases):
+        if index % 2 == 0 and months:
+            end = phase.end or max(months)
+            figure.add_vrect(
+                x0=phase.start,
+                x1=end,
+                fillcolor=COLORS["band"],
+                opacity=0.6,
+                layer="below",
+                line_width=0,
+            )
+        figure.add_annotation(
+            x=phase.start,
+            y=1.0,
+            yref="paper",
+            text=phase.name[:28],
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            font={"size": 9, "color": "#666"},
+            textangle=-20,
+        )
+    return figure
+
+
+def _scale(values: list[float]) -> list[str]:
+    top = max(values) if values and max(values) > 0 else 1
+    return [
+        "#f7f7f7" if not v else sample_colorscale("Reds", [0.15 + 0.85 * v / top])[0]
+        for v in values
+    ]
+
+
+def spread_map(profile: Profile) -> go.Figure:
+    """A choropleth of clashes per province when boundaries are loaded, else the tile grid."""
+    spread = profile.spread
+    if spread.geojson:
+        return _choropleth(spread.geojson)
+    tiles = spread.tiles.to_pylist()
+    figure = _figure(
+        height=440,
+        xaxis={"visible": False},
+        yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
+        showlegend=False,
+    )
+    colors = _scale([t["clashes"] for t in tiles])
+    for tile, color in zip(tiles, colors, strict=True):
+        x, y = tile["col"], tile["row"]
+        figure.add_shape(
+            type="rect",
+            x0=x,
+            x1=x + 0.95,
+            y0=y,
+            y1=y + 0.95,
+            fillcolor=color,
+            line={"color": "#999", "width": 1},
+        )
+    figure.add_scatter(
+        x=[t["col"] + 0.475 for t in tiles],
+        y=[t["row"] + 0.475 for t in tiles],
+        mode="text",
+        text=[f"{t['code'].split('-')[-1]}<br>{t['clashes']}" for t in tiles],
+        hovertext=[f"{t['name']}: {t['clashes']} clashes" for t in tiles],
+        hoverinfo="text",
+        textfont={"size": 10},
+    )
+    return figure
+
+
+def _choropleth(geojson: dict[str, Any]) -> go.Figure:
+    features = geojson.get("features", [])
+    figure = _figure(
+        height=440,
+        xaxis={"visible": False},
+        yaxis={"visible": False, "scaleanchor": "x"},
+        showlegend=False,
+    )
+    colors = _scale([f["properties"].get("clashes", 0) for f in features])
+    for feature, color in zip(features, colors, strict=True):
+        props, geometry = feature["properties"], feature["geometry"]
+        polygons = (
+            geometry["coordinates"]
+            if geometry["type"] == "MultiPolygon"
+            else [geometry["coordinates"]]
+        )
+        label = f"{props.get('name')}: {props.get('clashes', 0)} clashes"
+        for polygon in polygons:
+            ring = polygon[0]
+            figure.add_scatter(
+                x=[p[0] for p in ring],
+                y=[p[1] for p in ring],
+                mode="lines",
+                fill="toself",
+                fillcolor=color,
+                line={"color": "#888", "width": 1},
+                hoverinfo="text",
+                hovertext=label,
+                name=str(props.get("code")),
+            )
+    return figure
+
+
+def targets(profile: Profile) -> go.Figure:
+    """What each side attacks over the whole window: stacked shares by target type."""
+    rows = [r for r in profile.targets.table.to_pylist() if r["phase"] == "all"]
+    figure = _figure(
+        barmode="stack", xaxis={"title": "share of the side's attacks", "range": [0, 1]}
+    )
+    for target_type in sorted({r["target_type"] for r in rows}):
+        picked = [r for r in rows if r["target_type"] == target_type]
+        figure.add_bar(
+            y=[r["side"] for r in picked],
+            x=[r["share"] for r in picked],
+            orientation="h",
+            name=target_type,
+        )
+    return figure
+
+
+def phases(profile: Profile) -> go.Figure:
+    """Rate ratios (after / before) with 95% intervals at each phase boundary, per measure."""
+    rows = profile.phases.boundaries.to_pylist()
+    figure = _figure(xaxis={"title": "rate ratio, after / before (log scale)", "type": "log"})
+    for measure in ("clashes", "attacks", "deaths", "spread"):
+        picked = [r for r in rows if r["measure"] == measure and r["rate_ratio"]]
+        figure.add_scatter(
+            x=[r["rate_ratio"] for r in picked],
+            y=[f"{r['after'][:30]} ({r['boundary']})" for r in picked],
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": [r["ci_high"] - r["rate_ratio"] for r in picked],
+                "arrayminus": [r["rate_ratio"] - r["ci_low"] for r in picked],
+            },
+            mode="markers",
+            name=measure,
+        )
+    figure.add_vline(x=1, line={"color": "#999", "dash": "dash"})
+    return figure
+
+
+def harm(profile: Profile) -> go.Figure:
+    """Civilian deaths by months since a province's first clash, against never-clashed ones."""
+    rows = profile.harm.event_time.to_pylist()
+    figure = _figure(
+        xaxis={"title": "months since the province's first clash"},
+        yaxis={"title": "mean per province-month"},
+    )
+    for outcome, dash in (("civilian_deaths", "solid"), ("idps", "dot")):
+        picked = [r for r in rows if r["outcome"] == outcome]
+        if not picked:
+            continue
+        offsets = [r["month_offset"] for r in picked]
+        figure.add_scatter(
+            x=offsets,
+            y=[r["treated_mean"] for r in picked],
+            mode="lines+markers",
+            name=f"{outcome}: clashed provinces",
+            line={"color": COLORS["actor"], "dash": dash},
+        )
+        figure.add_scatter(
+            x=offsets,
+            y=[r["control_mean"] for r in picked],
+            mode="lines+markers",
+            name=f"{outcome}: never clashed",
+            line={"color": COLORS["other"], "dash": dash},
+        )
+    figure.add_vline(x=-0.5, line={"color": "#999", "dash": "dash"})
+    return figure
+
+
+def defections(profile: Profile) -> go.Figure:
+    """Flows between groups as a Sankey diagram (width: records)."""
+    rows = profile.defections.flows.to_pylist()
+    names = sorted({r["from_actor"] for r in rows} | {r["to_actor"] for r in rows})
+    sources = [f"{n} (left)" for n in names]
+    targets_ = [f"{n} (joined)" for n in names]
+    figure = _figure(height=320)
+    if rows:
+        figure.add_trace(
+            go.Sankey(
+                node={"label": sources + targets_, "pad": 12},
+                link={
+                    "source": [names.index(r["from_actor"]) for r in rows],
+                    "target": [len(names) + names.index(r["to_actor"]) for r in rows],
+                    "value": [r["records"] for r in rows],
+                },
+            )
+        )
+    return figure
+
+
+def hotspots(profile: Profile) -> go.Figure:
+    """Cluster centres of each side's attacks on plain lon/lat axes, sized by events."""
+    rows = profile.hotspots.clusters.to_pylist()
+    figure = _figure(
+        height=420, xaxis={"title": "longitude"}, yaxis={"title": "latitude", "scaleanchor": "x"}
+    )
+    for side, color in (
+        (profile.dyad.actor, COLORS["actor"]),
+        (profile.dyad.rival, COLORS["rival"]),
+    ):
+        picked = [r for r in rows if r["side"] == side]
+        figure.add_scatter(
+            x=[r["longitude"] for r in picked],
+            y=[r["latitude"] for r in picked],
+            mode="markers",
+            name=f"{side} attack clusters",
+            marker={
+                "size": [8 + min(40, r["events"]) for r in picked],
+                "color": color,
+                "opacity": 0.6,
+            },
+            hovertext=[
+                f"{side} #{r['cluster']}: {r['events']} attacks, {r['deaths']} deaths, "
+                f"{r['radius_km']:.1f} km"
+                for r in picked
+            ],
+            hoverinfo="text",
+        )
+    return figure
+
+
+def network(profile: Profile) -> go.Figure:
+    """Each side's strongest partners (weight: shared events and co-located events)."""
+    rows = profile.network.partners.to_pylist()
+    figure = _figure(barmode="group", xaxis={"title": "weight"})
+    for side, color in (
+        (profile.dyad.actor, COLORS["actor"]),
+        (profile.dyad.rival, COLORS["rival"]),
+    ):
+        picked = [r for r in rows if r["side"] == side]
+        figure.add_bar(
+            y=[r["partner"] for r in picked],
+            x=[r["weight"] for r in picked],
+            orientation="h",
+            name=f"partners of {side}",
+            marker_color=color,
+        )
+    return figure
+
+
+FIGURES = {
+    "timeline": timeline,
+    "spread": spread_map,
+    "targets": targets,
+    "phases": phases,
+    "harm": harm,
+    "defections": defections,
+    "hotspots": hotspots,
+    "network": network,
+}
+"""The chart of each section, by section name."""
