@@ -99,15 +99,53 @@ def test_report_renders_in_chromium(report: Path) -> None:
             assert section.locator("h2").inner_text()
             assert section.locator(".summary").inner_text().strip()
             assert section.locator(".chart .main-svg").count() >= 1, name
+        ARTIFACTS.mkdir(exist_ok=True)
+        for name in SECTIONS:
+            page.locator(f"section#{name}").screenshot(path=str(ARTIFACTS / f"report-{name}.png"))
         assert page.title() == "Rivalscope: ISKP vs TALIBAN", "no injected script ran"
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         shown = page.locator("body").inner_text()
         assert "<script>document.title='PWNED'</script>" in shown, "notes shown as text"
         assert page.locator("section img[src='x']").count() == 0
-        ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
         page.screenshot(path=str(ARTIFACTS / "report-top.png"))
         browser.close()
     outside = [url for url in requests if not url.startswith(("file:", "data:", "blob:"))]
     assert outside == [], "the report works offline"
     assert errors == []
+
+
+@pytest.mark.realdata
+def test_real_report_with_boundaries(tmp_path: Path) -> None:
+    from tests.conftest import shared_file
+
+    if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    store = rs.open(tmp_path / "real.duckdb")
+    store.ingest_ucdp(shared_file("ucdp_ged211_afghanistan.csv"))
+    store.load_boundaries(shared_file("geoBoundaries-AFG-ADM1.geojson"))
+    result = rs.profile(store, "ISKP", "TALIBAN", country="AFG", since="2015-01-01")
+    path = write_report(result, tmp_path / "real.html")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**_launch_options())  # type: ignore[arg-type]
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.goto(path.as_uri())
+        page.wait_for_function(
+            f"document.querySelectorAll('.chart .main-svg').length >= {len(SECTIONS)}",
+            timeout=30_000,
+        )
+        provinces = page.evaluate(
+            "document.getElementById('chart-spread').data"
+            ".filter(t => t.fill === 'toself').map(t => t.name)"
+        )
+        assert len(set(provinces)) == 34, "a choropleth of the 34 provinces"
+        summary = page.locator("section#spread .summary").inner_text()
+        assert "9 of Afghanistan's 34 provinces" in summary
+        ARTIFACTS.mkdir(exist_ok=True)
+        for name in ("timeline", "spread", "hotspots", "network"):
+            page.locator(f"section#{name}").screenshot(
+                path=str(ARTIFACTS / f"real-report-{name}.png")
+            )
+        browser.close()

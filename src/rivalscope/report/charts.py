@@ -116,6 +116,7 @@ def spread_map(profile: Profile) -> go.Figure:
             y1=y + 0.95,
             fillcolor=color,
             line={"color": "#999", "width": 1},
+            layer="below",
         )
     figure.add_scatter(
         x=[t["col"] + 0.475 for t in tiles],
@@ -124,7 +125,13 @@ def spread_map(profile: Profile) -> go.Figure:
         text=[f"{t['code'].split('-')[-1]}<br>{t['clashes']}" for t in tiles],
         hovertext=[f"{t['name']}: {t['clashes']} clashes" for t in tiles],
         hoverinfo="text",
-        textfont={"size": 10},
+        textfont={
+            "size": 10,
+            "color": [
+                "white" if t["clashes"] * 2 > max(u["clashes"] for u in tiles) else "#333"
+                for t in tiles
+            ],
+        },
     )
     return figure
 
@@ -302,14 +309,45 @@ def network(profile: Profile) -> go.Figure:
     return figure
 
 
+def _empty(figure: go.Figure, message: str) -> go.Figure:
+    """Say so on the chart when a section has nothing to draw."""
+
+    def has_data(trace: Any) -> bool:
+        if isinstance(trace, go.Sankey):
+            return bool(trace.node.label)
+        return bool(len(trace.x or ()))
+
+    if any(has_data(trace) for trace in figure.data):
+        return figure
+    figure.update_layout(xaxis={"visible": False}, yaxis={"visible": False}, height=120)
+    figure.add_annotation(
+        text=message,
+        showarrow=False,
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        font={"size": 14, "color": "#777"},
+    )
+    return figure
+
+
+def _with_empty_note(draw: Any, message: str) -> Any:
+    def drawn(profile: Profile) -> go.Figure:
+        return _empty(draw(profile), message)
+
+    drawn.__doc__ = draw.__doc__
+    return drawn
+
+
 FIGURES = {
     "timeline": timeline,
     "spread": spread_map,
-    "targets": targets,
-    "phases": phases,
-    "harm": harm,
-    "defections": defections,
-    "hotspots": hotspots,
-    "network": network,
+    "targets": _with_empty_note(targets, "No attacks by either side in the window."),
+    "phases": _with_empty_note(phases, "No phase boundary falls inside the data."),
+    "harm": _with_empty_note(harm, "No province can be compared before and after a clash."),
+    "defections": _with_empty_note(defections, "No defection records involve either side."),
+    "hotspots": _with_empty_note(hotspots, "No cluster of attacks at these settings."),
+    "network": _with_empty_note(network, "No partner found for either side."),
 }
 """The chart of each section, by section name."""

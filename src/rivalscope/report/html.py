@@ -65,11 +65,13 @@ _ENV = jinja2.Environment(
 )
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, column: str = "") -> str:
     if value is None:
         return ""
+    if column in ("year", "month_offset", "cluster", "rank"):
+        return str(value)
     if isinstance(value, float):
-        return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     if isinstance(value, dt.date):
@@ -84,7 +86,7 @@ def _table(title: str, table: pa.Table) -> dict[str, Any]:
     return {
         "title": title,
         "columns": table.column_names,
-        "rows": [[_cell(row[c]) for c in table.column_names] for row in rows],
+        "rows": [[_cell(row[c], c) for c in table.column_names] for row in rows],
         "more": max(0, table.num_rows - MAX_ROWS),
     }
 
@@ -111,6 +113,8 @@ def _tables(name: str, section: Any) -> list[dict[str, Any]]:
             found.append(_table(label, value))
         elif is_dataclass(value) and not isinstance(value, type):
             found.append(_facts(label, value))
+    if name == "timeline":
+        found.sort(key=lambda table: table["title"] != "yearly")
     return found
 
 
