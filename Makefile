@@ -15,13 +15,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	rm -f demo.duckdb demo.duckdb.wal
+	rm -f demo.duckdb demo.duckdb.wal demo-report.html
 	$(BIN)/rivalscope synth --out demo-data
 	$(BIN)/rivalscope ingest ucdp demo-data/synthetic_ged.csv --db demo.duckdb
 	$(BIN)/rivalscope ingest acled demo-data/synthetic_acled.csv --db demo.duckdb
 	$(BIN)/rivalscope info --db demo.duckdb
+	$(BIN)/rivalscope profile ISKP TALIBAN --db demo.duckdb --country AFG --html demo-report.html
 	@echo
-	@echo "SYNTHETIC demo store: demo.duckdb. Try:"
+	@echo "SYNTHETIC demo store: demo.duckdb. Report: demo-report.html (open it in a browser). Try:"
 	@echo "  $(BIN)/rivalscope events --db demo.duckdb --actor ISKP --rival TALIBAN --format csv | head"
 	@echo "  $(BIN)/rivalscope places --db demo.duckdb"
 
@@ -35,4 +36,5 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 
 clean:
-	rm -rf $(VENV) demo-data demo.duckdb demo.duckdb.wal .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-data demo.duckdb demo.duckdb.wal demo-report.html .pytest_cache \
+		.mypy_cache .ruff_cache
