@@ -58,6 +58,7 @@ class Store:
         except duckdb.Error as exc:
             message = str(exc).strip().splitlines()[0]
             raise StoreError(f"cannot open store {target}: {message}") from exc
+        self.con.execute("SET enable_progress_bar = false")
         self._ibis: Any = None
         if not read_only:
             self._migrate()
