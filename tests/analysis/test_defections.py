@@ -13,12 +13,9 @@ import pytest
 import rivalscope as rs
 from rivalscope.analysis import defections
 from rivalscope.analysis.context import Dyad
+from tests.analysis.fixtures import UCDP_HEADER
 from tests.conftest import shared_file
 
-UCDP_HEADER = (
-    "id,type_of_violence,side_a,side_b,country,date_start,date_end,best,low,high,"
-    "latitude,longitude,adm_1,deaths_civilians"
-)
 CLASHES = {"Nangarhar": 5, "Kunar": 3, "Kabul": 1, "Laghman": 0, "Herat": 2, "Balkh": 0}
 CODES = {
     "Nangarhar": "AF-NAN",

@@ -12,12 +12,9 @@ import pytest
 import rivalscope as rs
 from rivalscope.analysis import harm
 from rivalscope.analysis.context import Dyad
+from tests.analysis.fixtures import UCDP_HEADER
 from tests.conftest import shared_file
 
-UCDP_HEADER = (
-    "id,type_of_violence,side_a,side_b,country,date_start,date_end,best,low,high,"
-    "latitude,longitude,adm_1,deaths_civilians"
-)
 TREATED = ("Nangarhar", "Kunar", "Laghman", "Kabul", "Herat", "Balkh")
 TREATED_CODES = ("AF-NAN", "AF-KNR", "AF-LAG", "AF-KAB", "AF-HER", "AF-BAL")
 CONTROLS = {"Kandahar": 3, "Helmand": 4, "Jowzjan": 5}

@@ -13,12 +13,9 @@ import rivalscope as rs
 from rivalscope.analysis import phases
 from rivalscope.analysis.context import Dyad, Phase
 from rivalscope.analysis.phases import rate_ratio
+from tests.analysis.fixtures import UCDP_HEADER
 from tests.conftest import shared_file
 
-UCDP_HEADER = (
-    "id,type_of_violence,side_a,side_b,country,date_start,date_end,best,low,high,"
-    "latitude,longitude,adm_1,deaths_civilians"
-)
 PHASES = (
     Phase("before the data", dt.date(2019, 1, 1), dt.date(2020, 1, 1)),
     Phase("early", dt.date(2020, 1, 1), dt.date(2020, 4, 1)),

@@ -15,34 +15,13 @@ import rivalscope as rs
 from rivalscope.analysis import spread
 from rivalscope.analysis.context import Dyad, Phase
 from rivalscope.analysis.tiles import AFGHANISTAN, tile_layout
+from tests.analysis.fixtures import UCDP_HEADER, ucdp_row
 from tests.conftest import shared_file
 
-UCDP_HEADER = (
-    "id,type_of_violence,side_a,side_b,country,date_start,date_end,best,low,high,"
-    "latitude,longitude,adm_1,deaths_civilians"
-)
 PHASES = (
     Phase("first", dt.date(2016, 1, 1), dt.date(2017, 1, 1)),
     Phase("second", dt.date(2017, 1, 1)),
 )
-
-
-def ucdp_row(
-    id_: int,
-    violence: int,
-    side_a: str,
-    side_b: str,
-    day: str,
-    best: int,
-    province: str,
-    country: str = "Afghanistan",
-) -> str:
-    adm_1 = f"{province} province" if province else ""
-    civilians = best if violence == 3 else ""
-    return (
-        f"{id_},{violence},{side_a},{side_b},{country},{day},{day},{best},{best},{best},"
-        f"34.0,69.0,{adm_1},{civilians}"
-    )
 
 
 ROWS = [

@@ -11,11 +11,8 @@ import pytest
 import rivalscope as rs
 from rivalscope.analysis import targets
 from rivalscope.analysis.context import Dyad, Phase
+from tests.analysis.fixtures import UCDP_HEADER
 
-UCDP_HEADER = (
-    "id,type_of_violence,side_a,side_b,country,date_start,date_end,best,low,high,"
-    "latitude,longitude,adm_1,deaths_civilians"
-)
 ACLED_HEADER = (
     "event_id_cnty,event_date,event_type,sub_event_type,actor1,assoc_actor_1,actor2,"
     "assoc_actor_2,inter1,inter2,civilian_targeting,country,iso,admin1,latitude,longitude,"

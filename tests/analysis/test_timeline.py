@@ -11,35 +11,14 @@ import pytest
 import rivalscope as rs
 from rivalscope.analysis import timeline
 from rivalscope.analysis.context import Dyad
+from tests.analysis.fixtures import UCDP_HEADER, ucdp_row
 from tests.conftest import shared_file
 
-UCDP_HEADER = (
-    "id,type_of_violence,side_a,side_b,country,date_start,date_end,best,low,high,"
-    "latitude,longitude,adm_1,deaths_civilians"
-)
 ACLED_HEADER = (
     "event_id_cnty,event_date,event_type,sub_event_type,actor1,assoc_actor_1,actor2,"
     "assoc_actor_2,inter1,inter2,civilian_targeting,country,iso,admin1,latitude,longitude,"
     "fatalities,notes"
 )
-
-
-def ucdp_row(
-    id_: int,
-    violence: int,
-    side_a: str,
-    side_b: str,
-    day: str,
-    best: int,
-    province: str,
-    country: str = "Afghanistan",
-) -> str:
-    adm_1 = f"{province} province" if province else ""
-    civilians = best if violence == 3 else ""
-    return (
-        f"{id_},{violence},{side_a},{side_b},{country},{day},{day},{best},{best},{best},"
-        f"34.0,69.0,{adm_1},{civilians}"
-    )
 
 
 UCDP_ROWS = [
