@@ -25,12 +25,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rivalscope.analysis.hotspots import EARTH_RADIUS_KM, great_circle_km
+from rivalscope.analysis.hotspots import EARTH_RADIUS_KM
 from rivalscope.errors import InputError
 
 if TYPE_CHECKING:
-    import ibis.expr.types as ir
-
     from rivalscope.analysis.context import Dyad
 
 NOT_PARTNERS = ("CIVILIANS", "UNIDENTIFIED")
@@ -188,32 +186,43 @@ def _colocated_edges(dyad: Dyad, excluded: list[str], days: int, km: float) -> p
         r_lat=placed.latitude,
         r_lon=placed.longitude,
     )
-    span = ibis.interval(days=days)
-    dlat = km / _KM_PER_DEGREE
-    dlon_raw = (theirs.r_lon - mine.l_lon).abs()
-    dlon = ibis.least(dlon_raw, 360 - dlon_raw)
-    cos_lat = ibis.greatest(mine.l_lat.radians().cos(), 0.01)
-    candidates: ir.Table = mine.join(
+    mine = mine.group_by(mine.columns).aggregate(n_l=mine.count())
+    theirs = theirs.group_by(theirs.columns).aggregate(n_r=theirs.count())
+    lat_cell = km / _KM_PER_DEGREE
+    widest = theirs.r_lat.abs().max().to_pyarrow().as_py() or 0.0
+    lon_cell = lat_cell / max(float(np.cos(np.radians(min(abs(widest), 89.0)))), 0.01)
+    # Each pair within `days` and `km` meets on one equal key: the day (mine, shifted by each
+    # offset in the window) and the grid cell (theirs, in each of the 3 x 3 cells around it).
+    shifted = mine.mutate(k=ibis.literal(list(range(-days, days + 1))).unnest())
+    mine = shifted.mutate(
+        day=shifted.l_date + shifted.k.as_interval("D"),
+        cy=(shifted.l_lat / lat_cell).floor(),
+        cx=(shifted.l_lon / lon_cell).floor(),
+    )
+    spread = theirs.mutate(dy=ibis.literal([-1, 0, 1]).unnest()).mutate(
+        dx=ibis.literal([-1, 0, 1]).unnest()
+    )
+    theirs = spread.mutate(
+        cy=(spread.r_lat / lat_cell).floor() + spread.dy,
+        cx=(spread.r_lon / lon_cell).floor() + spread.dx,
+    )
+    pairs = mine.join(
         theirs,
-        [
-            theirs.r_date >= mine.l_date - span,
-            theirs.r_date <= mine.l_date + span,
-            (theirs.r_lat - mine.l_lat).abs() <= dlat * _BOX_MARGIN,
-            dlon <= dlat * _BOX_MARGIN / cos_lat,
-        ],
+        [mine.day == theirs.r_date, mine.cy == theirs.cy, mine.cx == theirs.cx],
     )
-    candidates = candidates.filter(
-        candidates.l_target != candidates.r_actor, candidates.r_target != candidates.l_side
-    ).select("l_side", "r_actor", "l_lat", "l_lon", "r_lat", "r_lon")
-    found = candidates.to_pyarrow()
-    distance = great_circle_km(
-        found["l_lat"].to_numpy(),
-        found["l_lon"].to_numpy(),
-        found["r_lat"].to_numpy(),
-        found["r_lon"].to_numpy(),
+    pairs = pairs.filter(pairs.l_target != pairs.r_actor, pairs.r_target != pairs.l_side)
+    p1, p2 = pairs.l_lat.radians(), pairs.r_lat.radians()
+    h = ((p2 - p1) / 2).sin() ** 2 + p1.cos() * p2.cos() * (
+        (pairs.r_lon - pairs.l_lon).radians() / 2
+    ).sin() ** 2
+    distance = 2 * EARTH_RADIUS_KM * ibis.least(ibis.greatest(h, 0.0), 1.0).sqrt().asin()
+    near = pairs.filter(distance <= km)
+    counted = (
+        near.group_by(["l_side", "r_actor"])
+        .aggregate(count_all=(near.n_l * near.n_r).sum())
+        .to_pyarrow()
+        .to_pylist()
     )
-    near = found.filter(pa.array(distance <= km, pa.bool_()))
-    counted = near.group_by(["l_side", "r_actor"]).aggregate([([], "count_all")]).to_pylist()
     rows = sorted(
         (
             (min(r["l_side"], r["r_actor"]), max(r["l_side"], r["r_actor"]), r["count_all"])
