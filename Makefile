@@ -34,6 +34,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/profile.py  # about 5-10 minutes at 10,000,000 events
 
 clean:
 	rm -rf $(VENV) demo-data demo.duckdb demo.duckdb.wal demo-report.html .pytest_cache \
