@@ -84,25 +84,36 @@ def great_circle_km(
     return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))), float)
 
 
-def spherical_centre(lat: ArrayLike, lon: ArrayLike) -> tuple[float, float]:
-    """The mean of the points' unit vectors, as (latitude, longitude) in degrees."""
+def spherical_centre(
+    lat: ArrayLike, lon: ArrayLike, weights: NDArray[np.int64] | None = None
+) -> tuple[float, float]:
+    """The (weighted) mean of the points' unit vectors, as (latitude, longitude) in degrees."""
     phi, lam = np.radians(np.asarray(lat, float)), np.radians(np.asarray(lon, float))
-    x = float(np.mean(np.cos(phi) * np.cos(lam)))
-    y = float(np.mean(np.cos(phi) * np.sin(lam)))
-    z = float(np.mean(np.sin(phi)))
+    x = float(np.average(np.cos(phi) * np.cos(lam), weights=weights))
+    y = float(np.average(np.cos(phi) * np.sin(lam), weights=weights))
+    z = float(np.average(np.sin(phi), weights=weights))
     return float(np.degrees(np.arctan2(z, np.hypot(x, y)))), float(np.degrees(np.arctan2(y, x)))
 
 
 def dbscan_labels(
-    lat: NDArray[np.float64], lon: NDArray[np.float64], eps_km: float, min_events: int
+    lat: NDArray[np.float64],
+    lon: NDArray[np.float64],
+    eps_km: float,
+    min_events: int,
+    weights: NDArray[np.int64] | None = None,
 ) -> NDArray[np.int64]:
-    """DBSCAN cluster labels (-1: noise) of points in degrees, eps in km on the sphere."""
+    """DBSCAN cluster labels (-1: noise) of points in degrees, eps in km on the sphere.
+
+    ``weights`` counts the events at each point (default: one each).
+    """
     from sklearn.cluster import DBSCAN
 
     if lat.size == 0:
         return np.empty(0, np.int64)
     points = np.radians(np.column_stack([lat, lon]))
-    unique, inverse, counts = np.unique(points, axis=0, return_inverse=True, return_counts=True)
+    unique, inverse = np.unique(points, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    counts = np.bincount(inverse, weights=weights, minlength=len(unique))
     model = DBSCAN(
         eps=eps_km / EARTH_RADIUS_KM,
         min_samples=min_events,
@@ -130,22 +141,26 @@ def compute(dyad: Dyad, *, eps_km: float = 10.0, min_events: int = 5) -> Hotspot
         raise InputError(f"hotspots: min_events must be at least 1, not {min_events!r}")
     sides = (dyad.actor, dyad.rival)
     t = dyad.events()
+    located = t.filter(
+        t.actor1.isin(list(sides)),
+        t.event_type == "attack",
+        t.latitude.notnull(),
+        t.longitude.notnull(),
+    )
     attacks = (
-        t.filter(
-            t.actor1.isin(list(sides)),
-            t.event_type == "attack",
-            t.latitude.notnull(),
-            t.longitude.notnull(),
+        located.group_by(
+            side=located.actor1,
+            latitude=located.latitude,
+            longitude=located.longitude,
+            admin1_code=located.admin1_code,
         )
-        .select(
-            side=t.actor1,
-            latitude=t.latitude,
-            longitude=t.longitude,
-            deaths=t.fatalities_best.fill_null(0).cast("int64"),
-            date=t.date_start,
-            admin1_code=t.admin1_code,
+        .aggregate(
+            events=located.count(),
+            deaths=located.fatalities_best.fill_null(0).cast("int64").sum(),
+            first=located.date_start.min(),
+            last=located.date_start.max(),
         )
-        .order_by(["side", "date", "latitude", "longitude"])
+        .order_by(["side", "latitude", "longitude", "admin1_code"])
         .to_pyarrow()
     )
     found: list[_Cluster] = []
@@ -154,7 +169,7 @@ def compute(dyad: Dyad, *, eps_km: float = 10.0, min_events: int = 5) -> Hotspot
     for side in sides:
         mine = attacks.filter(pc.equal(attacks["side"], side))
         side_clusters, noise[side] = _side_clusters(side, mine, eps_km, min_events)
-        totals[side] = mine.num_rows
+        totals[side] = int(pc.sum(mine["events"]).as_py() or 0)
         found.extend(side_clusters)
     clusters = pa.Table.from_pylist([dataclasses.asdict(c) for c in found], schema=CLUSTER_SCHEMA)
     noise_table = pa.table(
@@ -185,20 +200,26 @@ class _Cluster:
 
 
 def _side_clusters(
-    side: str, attacks: pa.Table, eps_km: float, min_events: int
+    side: str, places: pa.Table, eps_km: float, min_events: int
 ) -> tuple[list[_Cluster], int]:
-    lat = attacks["latitude"].to_numpy().astype(float)
-    lon = attacks["longitude"].to_numpy().astype(float)
-    labels = dbscan_labels(lat, lon, eps_km, min_events)
-    deaths = attacks["deaths"].to_numpy().astype(np.int64)
-    dates: list[dt.date] = attacks["date"].to_pylist()
-    provinces: list[str | None] = attacks["admin1_code"].to_pylist()
+    """Cluster one side's attack places (one row per point and province, with its counts)."""
+    lat = places["latitude"].to_numpy().astype(float)
+    lon = places["longitude"].to_numpy().astype(float)
+    events = places["events"].to_numpy().astype(np.int64)
+    labels = dbscan_labels(lat, lon, eps_km, min_events, weights=events)
+    deaths = places["deaths"].to_numpy().astype(np.int64)
+    firsts: list[dt.date] = places["first"].to_pylist()
+    lasts: list[dt.date] = places["last"].to_pylist()
+    provinces: list[str | None] = places["admin1_code"].to_pylist()
     found = []
     for label in sorted(set(labels.tolist()) - {-1}):
         members = np.flatnonzero(labels == label)
-        c_lat, c_lon = spherical_centre(lat[members], lon[members])
-        member_dates = [dates[i] for i in members]
-        counted = Counter(p for p in (provinces[i] for i in members) if p is not None)
+        c_lat, c_lon = spherical_centre(lat[members], lon[members], events[members])
+        counted: Counter[str] = Counter()
+        for i in members:
+            province = provinces[i]
+            if province is not None:
+                counted[province] += int(events[i])
         found.append(
             _Cluster(
                 side=side,
@@ -208,10 +229,10 @@ def _side_clusters(
                 radius_km=round(
                     float(np.max(great_circle_km(c_lat, c_lon, lat[members], lon[members]))), 3
                 ),
-                events=int(members.size),
+                events=int(events[members].sum()),
                 deaths=int(deaths[members].sum()),
-                first=min(member_dates),
-                last=max(member_dates),
+                first=min(firsts[i] for i in members),
+                last=max(lasts[i] for i in members),
                 admin1_code=(
                     min(counted, key=lambda code: (-counted[code], code)) if counted else None
                 ),
@@ -220,7 +241,7 @@ def _side_clusters(
     found.sort(key=lambda c: (-c.events, -c.deaths, c.first, c.latitude, c.longitude))
     for rank, cluster in enumerate(found, start=1):
         cluster.cluster = rank
-    return found, int(np.count_nonzero(labels == -1))
+    return found, int(events[labels == -1].sum())
 
 
 def _province_names(dyad: Dyad) -> dict[str, str]:
