@@ -22,7 +22,7 @@ import pyarrow as pa
 from rivalscope import actors as actor_registry
 from rivalscope import places as gazetteer
 from rivalscope.errors import InputError, NotFoundError, StoreError
-from rivalscope.ingest import IngestResult, Step, ingest_file
+from rivalscope.ingest import IngestResult, SourceSpec, Step, ingest_file
 from rivalscope.schema import EVENT_TYPES, MIGRATIONS
 
 if TYPE_CHECKING:
@@ -165,8 +165,7 @@ class Store:
         """Ingest a UCDP GED (or GED Candidate) CSV as UCDP publishes it (also .gz or .zip)."""
         from rivalscope.sources import ucdp
 
-        self._writable()
-        return ingest_file(self, ucdp.SPEC, path, encoding=encoding, on_step=on_step)
+        return self._ingest(ucdp.SPEC, path, encoding, on_step)
 
     def ingest_acled(
         self, path: str | Path, *, encoding: str = "utf-8", on_step: Step | None = None
@@ -174,8 +173,7 @@ class Store:
         """Ingest an ACLED export CSV as ACLED publishes it (also .gz or .zip)."""
         from rivalscope.sources import acled
 
-        self._writable()
-        return ingest_file(self, acled.SPEC, path, encoding=encoding, on_step=on_step)
+        return self._ingest(acled.SPEC, path, encoding, on_step)
 
     def ingest_defections(
         self, path: str | Path, *, encoding: str = "utf-8", on_step: Step | None = None
@@ -183,8 +181,7 @@ class Store:
         """Ingest a defections CSV in Rivalscope's schema (see docs/data-sources.md)."""
         from rivalscope.sources import defections
 
-        self._writable()
-        return ingest_file(self, defections.SPEC, path, encoding=encoding, on_step=on_step)
+        return self._ingest(defections.SPEC, path, encoding, on_step)
 
     def ingest_displacement(
         self, path: str | Path, *, encoding: str = "utf-8", on_step: Step | None = None
@@ -192,8 +189,7 @@ class Store:
         """Ingest a displacement CSV (admin1, month, idps) in Rivalscope's schema."""
         from rivalscope.sources import displacement
 
-        self._writable()
-        return ingest_file(self, displacement.SPEC, path, encoding=encoding, on_step=on_step)
+        return self._ingest(displacement.SPEC, path, encoding, on_step)
 
     def ingest(
         self,
@@ -212,8 +208,15 @@ class Store:
         }
         if source not in methods:
             raise InputError(f"unknown source {source!r}: use one of {', '.join(methods)}")
-        result = methods[source](path, encoding=encoding, on_step=on_step)
-        if self.has_boundaries():
+        return methods[source](path, encoding=encoding, on_step=on_step)
+
+    def _ingest(
+        self, spec: SourceSpec, path: str | Path, encoding: str, on_step: Step | None
+    ) -> IngestResult:
+        """Ingest one file, then place its events by point-in-polygon when boundaries exist."""
+        self._writable()
+        result = ingest_file(self, spec, path, encoding=encoding, on_step=on_step)
+        if spec.target == "events" and self.has_boundaries():
             self.assign_provinces_by_point()
         return result
 
