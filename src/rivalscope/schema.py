@@ -110,6 +110,12 @@ DISPLACEMENT_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
 """Newly displaced people (IDPs) per province and month; ``month`` is the month's first day."""
 DISPLACEMENT_COLUMN_NAMES: Final = tuple(name for name, _ in DISPLACEMENT_COLUMNS)
 
+REVIEW_STATUSES: Final = ("pending", "accepted", "rejected")
+"""A row written for review (text-coded events and defections) counts in analyses only once
+``accepted``. Rows with no review entry (every dataset row) always count."""
+REVIEW_KINDS: Final = {"event": ("events", "event_id"), "defection": ("defections", "defection_id")}
+"""Review item kinds, with the table and id column each refers to."""
+
 
 def _columns_sql(columns: tuple[tuple[str, str], ...]) -> str:
     return ",\n  ".join(f"{name} {sql_type}" for name, sql_type in columns)
@@ -187,6 +193,19 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     (
         f"""CREATE TABLE displacement (
   {_columns_sql(DISPLACEMENT_COLUMNS)}
+)""",
+    ),
+    (
+        """CREATE TABLE reviews (
+  item_kind VARCHAR NOT NULL,
+  item_id VARCHAR NOT NULL,
+  status VARCHAR NOT NULL,
+  confidence DOUBLE,
+  passage VARCHAR,
+  evidence VARCHAR,
+  created TIMESTAMP NOT NULL,
+  decided TIMESTAMP,
+  reviewer VARCHAR
 )""",
     ),
 )

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 import pyarrow as pa
@@ -23,7 +23,7 @@ from rivalscope import actors as actor_registry
 from rivalscope import places as gazetteer
 from rivalscope.errors import InputError, NotFoundError, StoreError
 from rivalscope.ingest import IngestResult, SourceSpec, Step, ingest_file
-from rivalscope.schema import EVENT_TYPES, MIGRATIONS
+from rivalscope.schema import EVENT_TYPES, MIGRATIONS, REVIEW_KINDS
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -219,6 +219,47 @@ class Store:
         if spec.target == "events" and self.has_boundaries():
             self.assign_provinces_by_point()
         return result
+
+    def write_rows(
+        self,
+        target: Literal["events", "defections"],
+        rows: pa.Table,
+        *,
+        source: str,
+        file: str | None = None,
+        for_review: bool = False,
+        review_details: pa.Table | None = None,
+    ) -> IngestResult:
+        """Upsert canonical rows made by code (text coding, simulation) as one batch.
+
+        Args:
+            target: ``events`` or ``defections``.
+            rows: some of the target's columns (:data:`rivalscope.schema.EVENT_COLUMNS` or
+                ``DEFECTION_COLUMNS``), the id column required; actors as registry ids.
+                ``source`` and ``batch_id`` are set here; absent columns are NULL.
+            source: the source name stored with events (``text``, ``sim``) and the batch.
+            file: where the rows came from, for the batch record.
+            for_review: the rows count in analyses only once accepted
+                (:mod:`rivalscope.review`); a changed row goes back to pending.
+            review_details: per row (``item_id`` = the id) ``confidence``, ``passage`` and
+                ``evidence`` (JSON text) for the reviewer.
+
+        Raises:
+            InputError: naming the row (0-based) and column of the first bad value; nothing
+                is written then.
+        """
+        from rivalscope.rows import write_rows
+
+        self._writable()
+        return write_rows(
+            self,
+            target,
+            rows,
+            source=source,
+            file=file,
+            for_review=for_review,
+            review_details=review_details,
+        )
 
     def unregistered_ids(self, names: Sequence[str], keys: Sequence[str]) -> list[str]:
         """Stable ids for actor names that may match no alias, unique per name key.
@@ -482,6 +523,24 @@ class Store:
             raise NotFoundError(f"the store has no table {name!r}")
         return backend.table(name)
 
+    def counted(self, name: Literal["events", "defections"]) -> ir.Table:
+        """The rows of ``events`` or ``defections`` that count in analyses.
+
+        Rows written for review count only once accepted (:mod:`rivalscope.review`); every
+        other row counts.
+        """
+        kind = "event" if name == "events" else "defection"
+        key = REVIEW_KINDS[kind][1]
+        t = self.table(name)
+        uncounted = self._scalar(
+            "SELECT count(*) FROM reviews WHERE item_kind = ? AND status <> 'accepted'", [kind]
+        )
+        if not uncounted:
+            return t
+        reviews = self.table("reviews")
+        held = reviews.filter((reviews.item_kind == kind) & (reviews.status != "accepted"))
+        return t.filter(~t[key].isin(held.item_id))
+
     def events(
         self,
         *,
@@ -530,7 +589,7 @@ class Store:
         country: str | None = None,
     ) -> ir.Table:
         """The Ibis expression behind :meth:`events` (for further composition)."""
-        t = self.table("events")
+        t = self.counted("events")
         if rival is not None and actor is None:
             raise InputError("a rival needs an actor: give both")
         if actor is not None:

@@ -127,8 +127,8 @@ class Dyad:
         return cls(store, a, r, iso3, _date(since, "since"), _date(until, "until"), chosen)
 
     def events(self) -> ir.Table:
-        """Every event in the window (any actors)."""
-        t = self.store.table("events")
+        """Every event in the window (any actors) that counts (see :meth:`Store.counted`)."""
+        t = self.store.counted("events")
         if self.country is not None:
             t = t.filter(t.country_iso3 == self.country)
         if self.since is not None:
@@ -154,8 +154,8 @@ class Dyad:
         return t.filter(t.actor1 == side)
 
     def defections(self) -> ir.Table:
-        """Defection records in the window (any groups)."""
-        t = self.store.table("defections")
+        """Defection records in the window (any groups) that count."""
+        t = self.store.counted("defections")
         if self.country is not None:
             t = t.filter(t.country_iso3 == self.country)
         if self.since is not None:
