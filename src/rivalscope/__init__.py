@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rivalscope.errors import (
+    ApiError,
     InputError,
     NotFoundError,
     RegistryError,
@@ -34,6 +35,7 @@ def profile(store: Store, actor: str, rival: str, **options: Any) -> Profile:
 
 
 __all__ = [
+    "ApiError",
     "IngestResult",
     "InputError",
     "NotFoundError",

@@ -21,6 +21,7 @@ from rich.table import Table
 
 import rivalscope
 from rivalscope.errors import RivalscopeError
+from rivalscope.fetch.cli import fetch_app, update_app
 from rivalscope.ingest import STEPS, IngestResult
 from rivalscope.store import Store, default_db
 
@@ -37,6 +38,8 @@ places_app = typer.Typer(help="The gazetteer of provinces.", invoke_without_comm
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(actors_app, name="actors")
 app.add_typer(places_app, name="places")
+app.add_typer(fetch_app, name="fetch")
+app.add_typer(update_app, name="update")
 
 err = Console(stderr=True)
 

@@ -28,3 +28,15 @@ class RegistryError(RivalscopeError, ValueError):
 
 class NotFoundError(RivalscopeError, LookupError):
     """A named actor, place, batch or table does not exist."""
+
+
+class ApiError(RivalscopeError, RuntimeError):
+    """A remote API (UCDP, ACLED) refused a request or kept failing; the message says why.
+
+    Attributes:
+        status: the HTTP status of the last answer (None when no answer came).
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status

@@ -208,5 +208,46 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
   reviewer VARCHAR
 )""",
     ),
+    (
+        """CREATE TABLE fetch_runs (
+  run_id VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  kind VARCHAR NOT NULL,
+  job_key VARCHAR NOT NULL,
+  params VARCHAR NOT NULL,
+  started TIMESTAMP NOT NULL,
+  updated TIMESTAMP NOT NULL,
+  finished TIMESTAMP,
+  cursor VARCHAR,
+  pages_done INTEGER NOT NULL,
+  rows_read BIGINT NOT NULL,
+  rows_stored BIGINT NOT NULL,
+  rows_quarantined BIGINT NOT NULL,
+  rows_unchanged BIGINT NOT NULL,
+  rows_deleted BIGINT NOT NULL,
+  max_timestamp BIGINT
+)""",
+        """CREATE TABLE fetch_pages (
+  run_id VARCHAR NOT NULL,
+  page INTEGER NOT NULL,
+  batch_id VARCHAR,
+  rows BIGINT NOT NULL,
+  raw_file VARCHAR,
+  fetched TIMESTAMP NOT NULL
+)""",
+        """CREATE TABLE fetch_seen (
+  run_id VARCHAR NOT NULL,
+  event_id VARCHAR NOT NULL
+)""",
+        """CREATE TABLE deleted_events (
+  event_id VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  reason VARCHAR NOT NULL,
+  source_deleted_at TIMESTAMP,
+  deleted TIMESTAMP NOT NULL,
+  run_id VARCHAR,
+  event VARCHAR
+)""",
+    ),
 )
 """Schema migrations, applied in order; the store records how many it has applied."""
