@@ -23,6 +23,7 @@ import rivalscope
 from rivalscope.errors import RivalscopeError
 from rivalscope.fetch.cli import fetch_app, update_app
 from rivalscope.ingest import STEPS, IngestResult
+from rivalscope.simulate.cli import app as simulate_app
 from rivalscope.store import Store, default_db
 
 app = typer.Typer(
@@ -40,6 +41,7 @@ app.add_typer(actors_app, name="actors")
 app.add_typer(places_app, name="places")
 app.add_typer(fetch_app, name="fetch")
 app.add_typer(update_app, name="update")
+app.add_typer(simulate_app, name="simulate")
 
 err = Console(stderr=True)
 

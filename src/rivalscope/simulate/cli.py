@@ -1,0 +1,425 @@
+"""``rivalscope simulate``: run, compare, calibrate and analyse scenarios from the command line.
+
+Each command calls one library function. Data and ``--json`` objects go to stdout; progress
+and notes go to stderr. Exit codes: 0 success, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rivalscope.errors import RivalscopeError
+
+if TYPE_CHECKING:
+    from rivalscope.store import Store
+
+app = typer.Typer(
+    help="Scenario simulator: what cooperation, concessions and leaks do to the rivalry.",
+    no_args_is_help=True,
+)
+err = Console(stderr=True)
+
+RunsOption = Annotated[int, typer.Option(help="Runs per scenario (over posterior draws).")]
+MonthsOption = Annotated[
+    int | None, typer.Option(help="Months per run (default: the scenario's, else 60).")
+]
+SeedOption = Annotated[int, typer.Option(help="Seed: the same seed gives the same runs.")]
+PosteriorOption = Annotated[
+    Path | None,
+    typer.Option(help="Posterior from `simulate calibrate` (default: the scenario's own)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB store file.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn library errors into a one-line message and exit code 2."""
+    try:
+        yield
+    except RivalscopeError as exc:
+        raise _fail(str(exc)) from None
+
+
+@contextmanager
+def _open_store(db: str | None, *, read_only: bool) -> Iterator[Store]:
+    import rivalscope
+    from rivalscope.store import default_db
+
+    target = db or default_db()
+    if read_only and not Path(target).exists():
+        raise _fail(f"store {target} does not exist (give --db, or ingest data first)")
+    with _errors():
+        store = rivalscope.open(target, read_only=read_only)
+    try:
+        with _errors():
+            yield store
+    finally:
+        store.close()
+
+
+def _progress(hidden: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=hidden,
+        transient=True,
+    )
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False) + "\n")
+
+
+def _no_posterior_note(source: str | None, hidden: bool) -> None:
+    if source is None and not hidden:
+        err.print(
+            "note: no posterior, so runs use the scenario's parameters and intervals reflect "
+            "chance only; run `rivalscope simulate calibrate --db STORE` and pass --posterior",
+            highlight=False,
+        )
+
+
+@app.command("run")
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file (see scenarios/).")],
+    runs: RunsOption = 200,
+    months: MonthsOption = None,
+    seed: SeedOption = 0,
+    posterior: PosteriorOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for series.parquet (every run), summary.json, and one run's "
+            "events.parquet and defections.parquet."
+        ),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Write one run's events, defections and displacement here."),
+    ] = None,
+    store_run: Annotated[int, typer.Option(help="Which run --db and --out write events of.")] = 0,
+    at: Annotated[
+        int | None, typer.Option(help="Summarize after this many months (default: all).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a scenario as an ensemble and summarize every outcome with its interval."""
+    from rivalscope.simulate.ensemble import run_ensemble
+    from rivalscope.simulate.scenario import load_scenario
+
+    with _errors():
+        chosen = load_scenario(scenario)
+        progress = _progress(as_json)
+        with progress:
+            task = progress.add_task(f"simulate {chosen.name}", total=runs)
+            ensemble = run_ensemble(
+                chosen,
+                runs=runs,
+                months=months,
+                seed=seed,
+                posterior=posterior,
+                on_run=lambda done: progress.update(task, completed=done),
+            )
+        summary = ensemble.summary(at)
+        picked = ensemble.run(store_run)
+    _no_posterior_note(ensemble.posterior, as_json)
+    result: dict[str, Any] = {
+        "scenario": chosen.to_dict(),
+        "runs": ensemble.runs,
+        "months": ensemble.months,
+        "seed": seed,
+        "posterior": ensemble.posterior,
+        "summary": summary,
+    }
+    if out is not None:
+        result["files"] = _write_out(out, ensemble, picked, result)
+    if db is not None:
+        from rivalscope.simulate.events import write_run
+
+        with _open_store(db, read_only=False) as store:
+            others = store.con.execute(
+                "SELECT count(*) FROM events WHERE source <> 'sim'"
+            ).fetchone()
+            if others and others[0] and not as_json:
+                err.print(
+                    f"warning: {db} also holds {others[0]:,} events from real sources; "
+                    "analyses will mix them with the simulated ones",
+                    highlight=False,
+                )
+            written = write_run(store, picked)
+        result["store"] = {"db": db, "run": picked.label, **written.to_dict()}
+    if as_json:
+        _print_json(result)
+        return
+    month = summary[0]["month"]
+    view = Table(
+        "metric", "mean", "median", "95% interval", "meaning",
+        title=f"{chosen.name}: {ensemble.runs} runs, after {month} months",
+    )  # fmt: skip
+    for row in summary:
+        view.add_row(
+            row["metric"],
+            f"{row['mean']:,.0f}",
+            f"{row['median']:,.0f}",
+            f"[{row['low']:,.0f}, {row['high']:,.0f}]",
+            row["meaning"],
+        )
+    Console().print(view)
+    for name, path in result.get("files", {}).items():
+        err.print(f"{name} written to {path}", highlight=False)
+    if "store" in result:
+        stored = result["store"]["events"]
+        err.print(
+            f"run {picked.label}: {stored['rows_read']:,} events "
+            f"({stored['rows_stored']:,} new or changed) written to {db}",
+            highlight=False,
+        )
+
+
+def _write_out(out: Path, ensemble: Any, picked: Any, result: dict[str, Any]) -> dict[str, str]:
+    import pyarrow.parquet as pq
+
+    from rivalscope.simulate.events import defections_table, events_table
+
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        "series": out / "series.parquet",
+        "events": out / "events.parquet",
+        "defections": out / "defections.parquet",
+        "summary": out / "summary.json",
+    }
+    pq.write_table(ensemble.to_table(), files["series"])
+    pq.write_table(events_table(picked), files["events"])
+    pq.write_table(defections_table(picked), files["defections"])
+    files["summary"].write_text(
+        json.dumps({**result, "events_run": picked.label}, indent=1, default=str) + "\n",
+        encoding="utf-8",
+    )
+    return {name: str(path) for name, path in files.items()}
+
+
+@app.command("compare")
+def compare(
+    scenarios: Annotated[
+        list[Path],
+        typer.Argument(help="Two or more scenario TOML files; the last is the baseline."),
+    ],
+    runs: RunsOption = 200,
+    months: MonthsOption = None,
+    seed: SeedOption = 0,
+    posterior: PosteriorOption = None,
+    at: Annotated[
+        int | None, typer.Option(help="Compare after this many months (default 36).")
+    ] = None,
+    level: Annotated[float, typer.Option(help="Coverage of the intervals.")] = 0.95,
+    baseline: Annotated[
+        str | None, typer.Option(help="Name of the baseline scenario (default: the last).")
+    ] = None,
+    html: Annotated[Path | None, typer.Option(help="Write the HTML page here.")] = Path(
+        "compare.html"
+    ),
+    no_html: Annotated[bool, typer.Option("--no-html", help="Do not write the page.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Compare scenarios: paired differences with intervals, a table and an HTML page."""
+    from rivalscope.simulate.compare import TABLE_HEADER, table_rows, write_html
+    from rivalscope.simulate.compare import compare as run_compare
+    from rivalscope.simulate.scenario import load_scenario
+
+    with _errors():
+        loaded = [load_scenario(path) for path in scenarios]
+        progress = _progress(as_json)
+        with progress:
+            tasks = [progress.add_task(f"simulate {s.name}", total=runs) for s in loaded]
+            comparison = run_compare(
+                loaded,
+                runs=runs,
+                months=months,
+                seed=seed,
+                posterior=posterior,
+                at=at,
+                level=level,
+                baseline=baseline,
+                on_run=lambda index, done: progress.update(tasks[index], completed=done),
+            )
+        page = None if no_html or html is None else write_html(comparison, html)
+    _no_posterior_note(comparison.ensembles[0].posterior, as_json)
+    if as_json:
+        data = comparison.to_dict()
+        data["html"] = str(page) if page else None
+        _print_json(data)
+        return
+    console = Console()
+    rows = table_rows(comparison)
+    for pair in dict.fromkeys(row[0] for row in rows):
+        view = Table(
+            *TABLE_HEADER[1:],
+            title=f"{pair}: after {comparison.month} months, {comparison.runs} paired runs",
+        )
+        for row in rows:
+            if row[0] == pair:
+                view.add_row(*row[1:])
+        console.print(view)
+    for sentence in comparison.sentences:
+        console.print(sentence, highlight=False)
+    if page is not None:
+        err.print(f"page written to {page}", highlight=False)
+
+
+@app.command("calibrate")
+def calibrate(
+    db: DbOption = None,
+    scenario: Annotated[
+        Path | None, typer.Option(help="Scenario of the world simulated (default: baseline).")
+    ] = None,
+    draws: Annotated[int, typer.Option(help="Prior draws to simulate.")] = 1000,
+    accept: Annotated[float, typer.Option(help="Share of the draws kept.")] = 0.05,
+    months: Annotated[
+        int | None,
+        typer.Option(help="Months per run (default: 12 per calendar year of the data)."),
+    ] = None,
+    country: Annotated[str, typer.Option(help="Country of the data (ISO3 or name).")] = "AFG",
+    since: Annotated[
+        str | None, typer.Option(help="First day of the data (default: ISKP's first event).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Last day of the data, YYYY-MM-DD.")] = None,
+    seed: SeedOption = 0,
+    out: Annotated[Path, typer.Option(help="Posterior file to write.")] = Path("posterior.json"),
+    as_json: JsonOption = False,
+) -> None:
+    """Fit the model's free parameters to the store by approximate Bayesian computation."""
+    from rivalscope.simulate.calibrate import calibrate as run_calibrate
+    from rivalscope.simulate.scenario import load_scenario
+
+    with _errors():
+        world = load_scenario(scenario) if scenario is not None else None
+    with _open_store(db, read_only=True) as store:
+        progress = _progress(as_json)
+        with progress:
+            task = progress.add_task("ABC draws", total=draws)
+            posterior = run_calibrate(
+                store,
+                scenario=world,
+                draws=draws,
+                accept=accept,
+                months=months,
+                seed=seed,
+                country=country,
+                since=since,
+                until=until,
+                on_draw=lambda done: progress.update(task, completed=done),
+            )
+    with _errors():
+        posterior.save(out)
+    if as_json:
+        _print_json({"posterior": str(out), **posterior.to_dict()})
+        return
+    for note in posterior.info.get("notes", []):
+        err.print(f"note: {note}", highlight=False)
+    observed = ", ".join(f"{k} {v:,.2f}" for k, v in posterior.observed.items() if v is not None)
+    err.print(f"observed: {observed}", highlight=False)
+    view = Table(
+        "parameter", "median", "90% interval", "prior",
+        title=f"Posterior: {posterior.size} of {posterior.draws} draws kept",
+    )  # fmt: skip
+    for row in posterior.summary():
+        view.add_row(
+            row["parameter"],
+            f"{row['median']:.4g}",
+            f"[{row['low']:.4g}, {row['high']:.4g}]",
+            f"[{row['prior_low']:.4g}, {row['prior_high']:.4g}]",
+        )
+    Console().print(view)
+    err.print(f"posterior written to {out}", highlight=False)
+
+
+@app.command("sensitivity")
+def sensitivity(
+    scenario: Annotated[
+        Path | None, typer.Argument(help="Scenario around which factors vary (default: baseline).")
+    ] = None,
+    method: Annotated[str, typer.Option(help="morris or sobol.")] = "morris",
+    samples: Annotated[
+        int, typer.Option(help="Morris trajectories, or Sobol base samples (a power of 2).")
+    ] = 10,
+    months: Annotated[int, typer.Option(help="Months per run.")] = 36,
+    seed: SeedOption = 0,
+    output: Annotated[
+        list[str] | None,
+        typer.Option(help="Outcome to rank factors for (repeatable; default: five)."),
+    ] = None,
+    top: Annotated[int, typer.Option(help="Factors shown per outcome.")] = 8,
+    as_json: JsonOption = False,
+) -> None:
+    """Rank levers and parameters by their effect on outcomes (Morris or Sobol, via SALib)."""
+    from rivalscope.simulate.scenario import load_scenario
+    from rivalscope.simulate.sensitivity import OUTPUTS
+    from rivalscope.simulate.sensitivity import sensitivity as run_sensitivity
+
+    with _errors():
+        world = load_scenario(scenario) if scenario is not None else None
+        if method not in ("morris", "sobol"):
+            raise _fail(f"--method {method!r}: use morris or sobol")
+        progress = _progress(as_json)
+        with progress:
+            task = progress.add_task(f"{method} runs", total=None)
+            result = run_sensitivity(
+                world,
+                method=method,  # type: ignore[arg-type]
+                samples=samples,
+                months=months,
+                seed=seed,
+                outputs=tuple(output) if output else OUTPUTS,
+                on_run=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    if as_json:
+        _print_json(
+            {
+                "method": result.method,
+                "runs": result.runs,
+                "months": result.months,
+                "scenario": result.scenario,
+                "ranking": result.table.to_pylist(),
+            }
+        )
+        return
+    measure = "mu_star" if result.method == "morris" else "ST"
+    console = Console()
+    for name in dict.fromkeys(result.table.column("output").to_pylist()):
+        rows = [r for r in result.table.to_pylist() if r["output"] == name][:top]
+        view = Table(
+            "rank", "factor", "kind", measure, "conf",
+            title=f"{name}: {result.method}, {result.runs} runs of {result.months} months",
+        )  # fmt: skip
+        for row in rows:
+            view.add_row(
+                str(row["rank"]),
+                row["factor"] + (" (log10)" if row["scale"] == "log10" else ""),
+                row["kind"],
+                _fmt(row["importance"]),
+                _fmt(row["conf"]),
+            )
+        console.print(view)
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.4g}"
