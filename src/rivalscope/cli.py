@@ -49,7 +49,10 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="DuckDB file (default $RIVALSCOPE_DB or rivalscope.duckdb).",
+        help=(
+            "DuckDB file (default $RIVALSCOPE_DB or rivalscope.duckdb), a postgresql:// URL, "
+            "or spark:MASTER?data=DIR (a Parquet export)."
+        ),
         show_default=False,
     ),
 ]
@@ -470,6 +473,58 @@ def synth(
             f"{files.acled_csv} ({files.acled_rows:,} rows)",
             highlight=False,
         )
+
+
+@app.callback()
+def _settings(
+    spark_conf: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--spark-conf",
+            help="A Spark setting KEY=VALUE for a spark: --db (repeatable), e.g. "
+            "spark.executor.memory=8g.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Track and analyse rivalries between armed groups from conflict event data."""
+    if spark_conf:
+        from rivalscope.backends import spark, urls
+
+        try:
+            spark.configure(urls.parse_conf(spark_conf))
+        except RivalscopeError as exc:
+            raise _fail(str(exc)) from None
+
+
+@app.command()
+def export(
+    parquet: Annotated[
+        Path,
+        typer.Option(
+            "--parquet",
+            help="Write every table as Parquet under DIR (events partitioned by country and "
+            "year), for a spark: store.",
+            file_okay=False,
+        ),
+    ],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Export the store as Parquet (read it with --db spark:MASTER?data=DIR)."""
+    from rivalscope.backends.parquet import export_parquet
+
+    def shown(table: str, rows: int) -> None:
+        if not as_json:
+            err.print(f"{table}: {rows:,} rows", highlight=False)
+
+    target = db or default_db()
+    with _store(db, read_only=Path(target).exists()) as store:
+        written = export_parquet(store, parquet, on_table=shown)
+    if as_json:
+        _print_json({"directory": str(parquet), "rows": written})
+    else:
+        err.print(f"exported to {parquet}", highlight=False)
 
 
 @app.command()

@@ -362,7 +362,7 @@ class Ingest:
 
     def __init__(self, store: Store, spec: SourceSpec, path: Path, encoding: str) -> None:
         self.store = store
-        self.con: duckdb.DuckDBPyConnection = store.con
+        self.con: duckdb.DuckDBPyConnection = store.staging
         self.spec = spec
         self.path = path
         self.encoding = encoding
@@ -891,8 +891,7 @@ def ingest_file(
             if job.scalar("SELECT count(*) FROM rs_final WHERE _reason IS NOT NULL"):
                 job._invalid_raw()
             step("write")
-            with store.transaction():
-                result = job.write(facts.sha256, started)
+            result = store.write_batch(job, facts.sha256, started)
         finally:
             job.cleanup()
     return result

@@ -45,6 +45,7 @@ def items(store: Store, *, status: str | None = "pending", kind: str | None = No
     defection: from and to), admin1_code, admin2, fatalities, fighters.
     """
     _check(status, kind)
+    store.check_supported("reviewing coded rows")
     return store.con.execute(
         f"""SELECT * FROM ({_ITEMS})
         WHERE (CAST(? AS VARCHAR) IS NULL OR status = ?)
@@ -77,6 +78,7 @@ def decide(
     if not ids:
         return 0
     store._writable()
+    store.check_supported("reviewing coded rows")
     known = {
         row[0]
         for row in store.con.execute(

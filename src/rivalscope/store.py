@@ -22,7 +22,7 @@ import pyarrow as pa
 from rivalscope import actors as actor_registry
 from rivalscope import places as gazetteer
 from rivalscope.errors import InputError, NotFoundError, StoreError
-from rivalscope.ingest import IngestResult, SourceSpec, Step, ingest_file
+from rivalscope.ingest import Ingest, IngestResult, SourceSpec, Step, ingest_file
 from rivalscope.schema import EVENT_TYPES, MIGRATIONS, REVIEW_KINDS
 
 if TYPE_CHECKING:
@@ -37,20 +37,40 @@ def default_db() -> str:
     return os.environ.get("RIVALSCOPE_DB") or DEFAULT_DB
 
 
+def seed_fingerprint(registry: actor_registry.Registry) -> str:
+    """The fingerprint of the built-in registry and gazetteer a store was seeded with."""
+    return hashlib.sha256(
+        repr((_SEED_VERSION, sorted(registry.actors.items()), registry.aliases)).encode()
+    ).hexdigest()
+
+
 class Store:
     """An open Rivalscope store.
 
     Args:
-        db: a DuckDB file path, or ``None`` / ``":memory:"`` for an in-memory store.
+        db: a DuckDB file path, or ``None`` / ``":memory:"`` for an in-memory store. A
+            ``postgresql://`` URL or a ``spark:`` master (see :mod:`rivalscope.backends.urls`)
+            opens a :class:`~rivalscope.backends.postgres.PostgresStore` or a
+            :class:`~rivalscope.backends.spark.SparkStore` instead.
         read_only: open an existing file without writing (many readers may share it).
     """
 
+    def __new__(cls, db: str | Path | None = None, **options: Any) -> Store:
+        from rivalscope.backends import urls
+
+        if cls is Store and urls.is_url(db):
+            kind = urls.parse(db).kind
+            if kind == "postgres":
+                from rivalscope.backends.postgres import PostgresStore
+
+                return super().__new__(PostgresStore)
+            from rivalscope.backends.spark import SparkStore
+
+            return super().__new__(SparkStore)
+        return super().__new__(cls)
+
     def __init__(self, db: str | Path | None = None, *, read_only: bool = False) -> None:
         target = ":memory:" if db is None else str(db)
-        if target.startswith(("postgresql://", "postgres://", "spark:")):
-            raise StoreError(
-                f"{target.split(':')[0]} stores are not supported yet; use a DuckDB file"
-            )
         self.path = target
         self.read_only = read_only
         try:
@@ -77,6 +97,17 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.path!r})"
+
+    @property
+    def staging(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection an ingest stages and checks a file in (here: the store's own)."""
+        return self.con
+
+    def check_supported(self, what: str) -> None:
+        """Raise :class:`StoreError` when this kind of store cannot do ``what`` yet.
+
+        A DuckDB store does everything; see :mod:`rivalscope.backends` for the others.
+        """
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -106,9 +137,7 @@ class Store:
 
     def _seed(self) -> None:
         registry = actor_registry.builtin_registry()
-        fingerprint = hashlib.sha256(
-            repr((_SEED_VERSION, sorted(registry.actors.items()), registry.aliases)).encode()
-        ).hexdigest()
+        fingerprint = seed_fingerprint(registry)
         if self._scalar("SELECT value FROM meta WHERE key = 'seed'") == fingerprint:
             return
         with self.transaction():
@@ -220,6 +249,11 @@ class Store:
             self.assign_provinces_by_point()
         return result
 
+    def write_batch(self, job: Ingest, sha256: str, started: dt.datetime) -> IngestResult:
+        """Write a staged ingest batch (see :mod:`rivalscope.ingest`) in one transaction."""
+        with self.transaction():
+            return job.write(sha256, started)
+
     def write_rows(
         self,
         target: Literal["events", "defections"],
@@ -329,52 +363,20 @@ class Store:
         """Re-resolve actor1/actor2 of stored events and defections after the registry changed."""
         from rivalscope.ingest import actor_name_key
 
-        names = [
-            r[0]
-            for r in self.con.execute(
-                "SELECT DISTINCT n FROM (SELECT actor1_raw n FROM events UNION ALL "
-                "SELECT actor2_raw FROM events UNION ALL SELECT from_actor_raw FROM defections "
-                "UNION ALL SELECT to_actor_raw FROM defections) WHERE n IS NOT NULL"
-            ).fetchall()
-        ]
+        names = [r[0] for r in self.con.execute(REMAP_NAMES).fetchall()]
         keys = [actor_name_key(n) for n in names]
         self.con.register(
             "rs_remap_names",
             pa.table({"raw": pa.array(names, pa.string()), "key": pa.array(keys, pa.string())}),
         )
-        resolved = """(SELECT a.actor_id FROM rs_remap_names n JOIN actor_aliases a
-              ON a.alias_key = n.key
-             AND (a.country_iso3 IS NULL OR a.country_iso3 = {country})
-             AND (a.valid_from IS NULL OR {date} >= a.valid_from)
-             AND (a.valid_to IS NULL OR {date} < a.valid_to)
-            WHERE n.raw = {raw}
-            ORDER BY a.country_iso3 NULLS LAST, a.valid_from DESC NULLS LAST, a.builtin
-            LIMIT 1)"""
         changed = 0
-        for table, date, pairs in (
-            ("events", "date_start", (("actor1", "actor1_raw"), ("actor2", "actor2_raw"))),
-            (
-                "defections",
-                "date",
-                (("from_actor", "from_actor_raw"), ("to_actor", "to_actor_raw")),
-            ),
-        ):
-            for column, raw in pairs:
-                expr = resolved.format(
-                    country=f"{table}.country_iso3", date=f"{table}.{date}", raw=f"{table}.{raw}"
-                )
-                before = self._scalar(f"SELECT count(*) FROM {table}")
-                if not before:
-                    continue
-                count = self._scalar(
-                    f"SELECT count(*) FROM {table} WHERE {expr} IS NOT NULL "
-                    f"AND {expr} IS DISTINCT FROM {column}"
-                )
-                self.con.execute(
-                    f"UPDATE {table} SET {column} = {expr} WHERE {expr} IS NOT NULL "
-                    f"AND {expr} IS DISTINCT FROM {column}"
-                )
-                changed += count
+        for table, count_sql, update_sql in remap_statements():
+            before = self._scalar(f"SELECT count(*) FROM {table}")
+            if not before:
+                continue
+            count = self._scalar(count_sql)
+            self.con.execute(update_sql)
+            changed += count
         self.con.unregister("rs_remap_names")
         return changed
 
@@ -386,27 +388,27 @@ class Store:
         """
         from rivalscope.ingest import actor_name_key
 
-        found = self.con.execute(
-            "SELECT actor_id FROM actors WHERE upper(actor_id) = upper(?)", [name.strip()]
-        ).fetchall()
+        actors = self.table("actors")
+        found = _column(
+            actors.filter(actors.actor_id.upper() == name.strip().upper())
+            .select("actor_id")
+            .limit(1)
+        )
         if found:
-            return str(found[0][0])
+            return str(found[0])
+        aliases = self.table("actor_aliases")
+        anywhere = aliases.filter(
+            aliases.alias_key == actor_name_key(name),
+            aliases.country_iso3.isnull(),
+            aliases.valid_from.isnull(),
+            aliases.valid_to.isnull(),
+        )
+        unregistered = actors.filter(
+            ~actors.registered, actors.name.lower() == name.strip().lower()
+        )
         ids = sorted(
-            {
-                r[0]
-                for r in self.con.execute(
-                    "SELECT DISTINCT actor_id FROM actor_aliases WHERE alias_key = ? "
-                    "AND country_iso3 IS NULL AND valid_from IS NULL AND valid_to IS NULL",
-                    [actor_name_key(name)],
-                ).fetchall()
-            }
-            | {
-                r[0]
-                for r in self.con.execute(
-                    "SELECT actor_id FROM actors WHERE NOT registered AND lower(name) = lower(?)",
-                    [name.strip()],
-                ).fetchall()
-            }
+            set(_column(anywhere.select("actor_id").distinct()))
+            | set(_column(unregistered.select("actor_id")))
         )
         if len(ids) == 1:
             return str(ids[0])
@@ -421,23 +423,25 @@ class Store:
             NotFoundError: no province matches, or several do in different countries.
         """
         text = name.strip()
-        if self._scalar("SELECT count(*) FROM places WHERE upper(code) = upper(?)", [text]):
+        places = self.table("places")
+        if _count(places.filter(places.code.upper() == text.upper())):
             return text.upper()
-        rows = self.con.execute(
-            "SELECT DISTINCT code FROM place_aliases WHERE alias_key = ? "
-            "AND (? IS NULL OR country_iso3 = ?)",
-            [gazetteer.place_key(text), country_iso3, country_iso3],
-        ).fetchall()
+        aliases = self.table("place_aliases")
+        matching = aliases.filter(aliases.alias_key == gazetteer.place_key(text))
+        if country_iso3 is not None:
+            matching = matching.filter(matching.country_iso3 == country_iso3)
+        rows = _column(matching.select("code").distinct())
         if len(rows) == 1:
-            return str(rows[0][0])
+            return str(rows[0])
         if rows:
-            options = ", ".join(sorted(r[0] for r in rows))
+            options = ", ".join(sorted(rows))
             raise NotFoundError(f"province {name!r} is ambiguous ({options}); give the code")
         raise NotFoundError(f"no province is called {name!r} (see `rivalscope places`)")
 
     def has_boundaries(self) -> bool:
         """Whether any province polygon is loaded."""
-        return bool(self._scalar("SELECT count(*) FROM places WHERE geometry IS NOT NULL"))
+        places = self.table("places")
+        return bool(_count(places.filter(places.geometry.notnull())))
 
     def load_boundaries(self, path: str | Path) -> dict[str, int]:
         """Load province polygons from GeoJSON and place events that lack a province.
@@ -465,9 +469,6 @@ class Store:
 
     def assign_provinces_by_point(self, *, in_transaction: bool = False) -> int:
         """Give events with coordinates but no resolvable province one by point-in-polygon."""
-        import numpy as np
-        import shapely
-
         polygons = self.con.execute(
             "SELECT code, country_iso3, geometry FROM places WHERE geometry IS NOT NULL"
         ).fetchall()
@@ -482,16 +483,9 @@ class Store:
         ).to_arrow_table()
         if todo.num_rows == 0:
             return 0
-        shapes = shapely.from_wkb([p[2] for p in polygons])
-        tree = shapely.STRtree(shapes)
-        points = shapely.points(
-            todo.column("longitude").to_numpy(), todo.column("latitude").to_numpy()
-        )
-        point_index, shape_index = tree.query(points, predicate="intersects")
-        first = np.unique(point_index, return_index=True)[1]
-        ids = todo.column("event_id").take(pa.array(point_index[first]))
-        codes = pa.array([polygons[i][0] for i in shape_index[first]], pa.string())
-        self.con.register("rs_pip", pa.table({"event_id": ids, "code": codes}))
+        located = locate_points(polygons, todo)
+        ids = located.column("event_id")
+        self.con.register("rs_pip", located)
 
         def apply() -> None:
             self.con.execute(
@@ -532,13 +526,10 @@ class Store:
         kind = "event" if name == "events" else "defection"
         key = REVIEW_KINDS[kind][1]
         t = self.table(name)
-        uncounted = self._scalar(
-            "SELECT count(*) FROM reviews WHERE item_kind = ? AND status <> 'accepted'", [kind]
-        )
-        if not uncounted:
-            return t
         reviews = self.table("reviews")
         held = reviews.filter((reviews.item_kind == kind) & (reviews.status != "accepted"))
+        if not _count(held):
+            return t
         return t.filter(~t[key].isin(held.item_id))
 
     def events(
@@ -624,22 +615,39 @@ class Store:
 
     def actors(self) -> pa.Table:
         """Every actor with its kind, aliases and event count (most events first)."""
-        return self.con.execute(
-            """WITH counts AS (
-                 SELECT actor, count(*) AS events FROM (
-                   SELECT actor1 AS actor FROM events UNION ALL
-                   SELECT actor2 FROM events WHERE actor2 IS DISTINCT FROM actor1)
-                 GROUP BY actor),
-               alias_lists AS (
-                 SELECT actor_id, list(DISTINCT alias ORDER BY alias) AS aliases
-                 FROM actor_aliases GROUP BY actor_id)
-               SELECT a.actor_id, a.name, a.kind, a.parent, a.registered,
-                      coalesce(l.aliases, []::VARCHAR[]) AS aliases,
-                      coalesce(c.events, 0) AS events
-               FROM actors a LEFT JOIN counts c ON c.actor = a.actor_id
-               LEFT JOIN alias_lists l ON l.actor_id = a.actor_id
-               ORDER BY events DESC, a.actor_id"""
-        ).to_arrow_table()
+        import ibis
+
+        e = self.table("events")
+        sides = ibis.union(
+            e.select(actor=e.actor1),
+            e.filter(e.actor2.notnull() & (e.actor1.isnull() | (e.actor2 != e.actor1))).select(
+                actor=e.actor2
+            ),
+            distinct=False,
+        )
+        counts = sides.group_by("actor").aggregate(events=sides.count())
+        a = self.table("actors")
+        rows = (
+            a.left_join(counts, a.actor_id == counts.actor)
+            .select(
+                "actor_id",
+                "name",
+                "kind",
+                "parent",
+                "registered",
+                events=counts.events.fill_null(0).cast("int64"),
+            )
+            .order_by([ibis.desc("events"), "actor_id"])
+            .to_pyarrow()
+        )
+        aliases = self.table("actor_aliases").select("actor_id", "alias").distinct().to_pyarrow()
+        listed: dict[str, list[str]] = {}
+        for actor_id, alias in zip(
+            aliases.column("actor_id").to_pylist(), aliases.column("alias").to_pylist(), strict=True
+        ):
+            listed.setdefault(actor_id, []).append(alias)
+        column = [sorted(listed.get(i, [])) for i in rows.column("actor_id").to_pylist()]
+        return rows.add_column(5, "aliases", pa.array(column, pa.list_(pa.string())))
 
     def places(self, country: str | None = None) -> pa.Table:
         """Provinces with codes, names and event counts.
@@ -647,6 +655,7 @@ class Store:
         Args:
             country: ISO3 or name; default: every country with events (Afghanistan if none).
         """
+        e = self.table("events")
         if country is not None:
             iso3 = gazetteer.country_iso3(country)
             if iso3 is None:
@@ -654,84 +663,177 @@ class Store:
             countries = [iso3]
         else:
             countries = [
-                r[0]
-                for r in self.con.execute(
-                    "SELECT DISTINCT country_iso3 FROM events WHERE country_iso3 IS NOT NULL"
-                ).fetchall()
+                c for c in _column(e.select("country_iso3").distinct()) if c is not None
             ] or ["AFG"]
-        return self.con.execute(
-            """SELECT p.code, p.name, p.country_iso3, p.latitude, p.longitude,
-                      p.geometry IS NOT NULL AS has_boundary,
-                      (SELECT count(*) FROM events e WHERE e.admin1_code = p.code) AS events
-               FROM places p WHERE p.level = 1 AND p.country_iso3 IN (SELECT unnest(?))
-               ORDER BY p.country_iso3, p.code""",
-            [countries],
-        ).to_arrow_table()
+        p = self.table("places")
+        located = e.filter(e.admin1_code.notnull())
+        counts = located.group_by(place=located.admin1_code).aggregate(events=located.count())
+        return (
+            p.filter((p.level == 1) & p.country_iso3.isin(countries))
+            .left_join(counts, p.code == counts.place)
+            .select(
+                "code",
+                "name",
+                "country_iso3",
+                "latitude",
+                "longitude",
+                has_boundary=p.geometry.notnull(),
+                events=counts.events.fill_null(0).cast("int64"),
+            )
+            .order_by(["country_iso3", "code"])
+            .to_pyarrow()
+        )
 
     def quarantine(self, batch_id: str | None = None) -> pa.Table:
         """Quarantined rows (all, or one batch's) with their reasons."""
-        return self.con.execute(
-            """SELECT q.batch_id, b.source, b.file, q.row_number, q.reason, q.raw
-               FROM quarantine q LEFT JOIN ingest_batches b USING (batch_id)
-               WHERE ? IS NULL OR q.batch_id = ? ORDER BY b.started, q.batch_id, q.row_number""",
-            [batch_id, batch_id],
-        ).to_arrow_table()
+        q = self.table("quarantine")
+        if batch_id is not None:
+            q = q.filter(q.batch_id == batch_id)
+        b = self.table("ingest_batches").select("batch_id", "source", "file", "started")
+        return (
+            q.left_join(b, q.batch_id == b.batch_id)
+            .order_by([b.started, q.batch_id, q.row_number])
+            .select(q.batch_id, b.source, b.file, q.row_number, q.reason, q.raw)
+            .to_pyarrow()
+        )
 
     def info(self) -> dict[str, Any]:
         """A summary of the store: sources, batches, counts, and what did not resolve."""
+        import ibis
 
-        def rows(query: str) -> list[dict[str, Any]]:
-            cursor = self.con.execute(query)
-            names = [d[0] for d in cursor.description or []]
-            return [dict(zip(names, _plain(r), strict=True)) for r in cursor.fetchall()]
+        def rows(expr: ir.Table) -> list[dict[str, Any]]:
+            table = expr.to_pyarrow()
+            names = table.column_names
+            return [
+                dict(zip(names, _plain(list(r.values())), strict=True)) for r in table.to_pylist()
+            ]
 
+        e, a = self.table("events"), self.table("actors")
+        q, b = self.table("quarantine"), self.table("ingest_batches")
+        colon = q.reason.find(":")
+        reason = ibis.cases((colon >= 0, q.reason.substr(0, colon)), else_=q.reason)
+        involved = a.left_join(e, (e.actor1 == a.actor_id) | (e.actor2 == a.actor_id))
+        unmatched = e.filter(e.admin1_code.isnull() & e.admin1.notnull())
+        places = self.table("places")
         return {
             "db": self.path,
-            "events": self._scalar("SELECT count(*) FROM events"),
-            "defections": self._scalar("SELECT count(*) FROM defections"),
-            "quarantined": self._scalar("SELECT count(*) FROM quarantine"),
+            "events": _count(e),
+            "defections": _count(self.table("defections")),
+            "quarantined": _count(q),
             "sources": rows(
-                """SELECT source, count(*) AS events, min(date_start) AS first_date,
-                          max(date_start) AS last_date, count(DISTINCT batch_id) AS batches
-                   FROM events GROUP BY source ORDER BY source"""
+                e.group_by("source")
+                .aggregate(
+                    events=e.count(),
+                    first_date=e.date_start.min(),
+                    last_date=e.date_start.max(),
+                    batches=e.batch_id.nunique(),
+                )
+                .order_by("source")
             ),
             "batches": rows(
-                """SELECT batch_id, source, file, started, rows_read, rows_stored,
-                          rows_quarantined, rows_unchanged FROM ingest_batches
-                   ORDER BY started"""
+                b.select(
+                    "batch_id",
+                    "source",
+                    "file",
+                    "started",
+                    "rows_read",
+                    "rows_stored",
+                    "rows_quarantined",
+                    "rows_unchanged",
+                ).order_by("started")
             ),
             "events_per_year": rows(
-                """SELECT year(date_start) AS year, source, count(*) AS events FROM events
-                   GROUP BY ALL ORDER BY year, source"""
+                e.group_by(year=e.date_start.year().cast("int64"), source=e.source)
+                .aggregate(events=e.count())
+                .order_by(["year", "source"])
             ),
             "quarantine_reasons": rows(
-                """SELECT b.source, split_part(q.reason, ':', 1) AS reason, count(*) AS rows
-                   FROM quarantine q JOIN ingest_batches b USING (batch_id)
-                   GROUP BY ALL ORDER BY rows DESC LIMIT 20"""
+                q.mutate(head=reason)
+                .inner_join(b, "batch_id")
+                .group_by(["source", "head"])
+                .aggregate(rows=lambda t: t.count())
+                .rename(reason="head")
+                .order_by(ibis.desc("rows"))
+                .limit(20)
             ),
             "unregistered_actors": rows(
-                """SELECT a.actor_id, a.name, count(e.event_id) AS events
-                   FROM actors a LEFT JOIN events e
-                     ON e.actor1 = a.actor_id OR e.actor2 = a.actor_id
-                   WHERE NOT a.registered GROUP BY ALL ORDER BY events DESC, a.actor_id"""
+                involved.filter(~involved.registered)
+                .group_by(["actor_id", "name"])
+                .aggregate(events=lambda t: t.event_id.count())
+                .order_by([ibis.desc("events"), "actor_id"])
             ),
             "ambiguous_actors": rows(
-                """SELECT a.actor_id, a.name, count(e.event_id) AS events
-                   FROM actors a JOIN events e ON e.actor1 = a.actor_id OR e.actor2 = a.actor_id
-                   WHERE a.kind = 'ambiguous' GROUP BY ALL ORDER BY events DESC"""
+                a.inner_join(e, (e.actor1 == a.actor_id) | (e.actor2 == a.actor_id))
+                .filter(lambda t: t.kind == "ambiguous")
+                .group_by(["actor_id", "name"])
+                .aggregate(events=lambda t: t.event_id.count())
+                .order_by(ibis.desc("events"))
             ),
             "unmatched_places": rows(
-                """SELECT country_iso3, admin1, count(*) AS events FROM events
-                   WHERE admin1_code IS NULL AND admin1 IS NOT NULL
-                   GROUP BY ALL ORDER BY events DESC LIMIT 50"""
+                unmatched.group_by(["country_iso3", "admin1"])
+                .aggregate(events=unmatched.count())
+                .order_by(ibis.desc("events"))
+                .limit(50)
             ),
-            "events_without_province": self._scalar(
-                "SELECT count(*) FROM events WHERE admin1_code IS NULL"
-            ),
-            "boundaries_loaded": self._scalar(
-                "SELECT count(*) FROM places WHERE geometry IS NOT NULL"
-            ),
+            "events_without_province": _count(e.filter(e.admin1_code.isnull())),
+            "boundaries_loaded": _count(places.filter(places.geometry.notnull())),
         }
+
+
+REMAP_NAMES = (
+    "SELECT DISTINCT n FROM (SELECT actor1_raw n FROM events UNION ALL "
+    "SELECT actor2_raw FROM events UNION ALL SELECT from_actor_raw FROM defections "
+    "UNION ALL SELECT to_actor_raw FROM defections) AS names WHERE n IS NOT NULL"
+)
+"""Every raw actor name stored (the names :func:`remap_statements` re-resolves)."""
+
+_RESOLVED = """(SELECT a.actor_id FROM rs_remap_names n JOIN actor_aliases a
+              ON a.alias_key = n.key
+             AND (a.country_iso3 IS NULL OR a.country_iso3 = {country})
+             AND (a.valid_from IS NULL OR {date} >= a.valid_from)
+             AND (a.valid_to IS NULL OR {date} < a.valid_to)
+            WHERE n.raw = {raw}
+            ORDER BY a.country_iso3 NULLS LAST, a.valid_from DESC NULLS LAST, a.builtin
+            LIMIT 1)"""
+
+
+def remap_statements() -> list[tuple[str, str, str]]:
+    """``(table, count, update)`` SQL that re-resolves each actor column from ``rs_remap_names``
+    (``raw``, ``key``), a table of the stored raw names with their alias keys."""
+    statements = []
+    for table, date, pairs in (
+        ("events", "date_start", (("actor1", "actor1_raw"), ("actor2", "actor2_raw"))),
+        ("defections", "date", (("from_actor", "from_actor_raw"), ("to_actor", "to_actor_raw"))),
+    ):
+        for column, raw in pairs:
+            expr = _RESOLVED.format(
+                country=f"{table}.country_iso3", date=f"{table}.{date}", raw=f"{table}.{raw}"
+            )
+            where = f"WHERE {expr} IS NOT NULL AND {expr} IS DISTINCT FROM {column}"
+            statements.append(
+                (
+                    table,
+                    f"SELECT count(*) FROM {table} {where}",
+                    f"UPDATE {table} SET {column} = {expr} {where}",
+                )
+            )
+    return statements
+
+
+def locate_points(polygons: Sequence[Sequence[Any]], todo: pa.Table) -> pa.Table:
+    """``event_id`` and province ``code`` of each point (``todo``: event_id, longitude,
+    latitude) inside one of ``polygons`` (code, country, WKB); the first polygon wins."""
+    import numpy as np
+    import shapely
+
+    shapes = shapely.from_wkb([p[2] for p in polygons])
+    tree = shapely.STRtree(shapes)
+    points = shapely.points(todo.column("longitude").to_numpy(), todo.column("latitude").to_numpy())
+    point_index, shape_index = tree.query(points, predicate="intersects")
+    first = np.unique(point_index, return_index=True)[1]
+    ids = todo.column("event_id").take(pa.array(point_index[first]))
+    codes = pa.array([polygons[i][0] for i in shape_index[first]], pa.string())
+    return pa.table({"event_id": ids, "code": codes})
 
 
 def _as_date(value: dt.date | str, name: str) -> dt.date:
@@ -743,14 +845,35 @@ def _as_date(value: dt.date | str, name: str) -> dt.date:
         raise InputError(f"--{name}: {value!r} is not a YYYY-MM-DD date") from exc
 
 
+def _count(expr: ir.Table) -> int:
+    return int(expr.count().to_pyarrow().as_py())
+
+
+def _column(expr: ir.Table) -> list[Any]:
+    return expr.to_pyarrow().column(0).to_pylist()
+
+
 def _plain(values: Sequence[Any]) -> list[Any]:
     return [v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for v in values]
 
 
-def open(db: str | Path | None = None, *, read_only: bool = False) -> Store:
+def open(
+    db: str | Path | None = None,
+    *,
+    read_only: bool = False,
+    spark_conf: dict[str, str] | None = None,
+) -> Store:
     """Open (creating if needed) a store: a DuckDB file path, or in memory when ``db`` is None.
+
+    ``db`` may also be a ``postgresql://`` URL (a shared store on a server) or a ``spark:``
+    master with the Parquet export to read (``spark:local[2]?data=DIR``); ``spark_conf`` adds
+    Spark settings (``{"spark.executor.memory": "8g"}``).
 
     >>> import rivalscope as rs
     >>> store = rs.open()  # in memory
     """
+    if spark_conf:
+        from rivalscope.backends.spark import SparkStore
+
+        return SparkStore(db, read_only=read_only, spark_conf=spark_conf)
     return Store(db, read_only=read_only)

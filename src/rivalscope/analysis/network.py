@@ -29,6 +29,8 @@ from rivalscope.analysis.hotspots import EARTH_RADIUS_KM
 from rivalscope.errors import InputError
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
     from rivalscope.analysis.context import Dyad
 
 NOT_PARTNERS = ("CIVILIANS", "UNIDENTIFIED")
@@ -119,19 +121,24 @@ def _never_partners(dyad: Dyad) -> list[str]:
     return sorted({*NOT_PARTNERS, *kinds["actor_id"].to_pylist()})
 
 
+def _with_allies(actor: ir.StringValue, allies: ir.ArrayValue) -> ir.ArrayValue:
+    """``[actor, *allies]`` (no empty array literal: PostgreSQL cannot type one)."""
+    alone = ibis.array([actor])
+    return ibis.ifelse(allies.isnull(), alone, alone.concat(allies))
+
+
 def _assoc_edges(dyad: Dyad, excluded: list[str]) -> pa.Table:
     t = dyad.events()
     sides = [dyad.actor, dyad.rival]
-    no_allies = ibis.literal([], type="array<string>")
     groups = t.select(
         eid=t.event_id,
         group=ibis.literal(1),
-        members=ibis.array([t.actor1]).concat(t.assoc_actors.fill_null(no_allies)),
+        members=_with_allies(t.actor1, t.assoc_actors),
     ).union(
         t.select(
             eid=t.event_id,
             group=ibis.literal(2),
-            members=ibis.array([t.actor2]).concat(t.assoc_actors2.fill_null(no_allies)),
+            members=_with_allies(t.actor2, t.assoc_actors2),
         )
     )
     groups = groups.filter(

@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Final
 
+import ibis
 import pyarrow as pa
 
 from rivalscope.analysis.context import Dyad, Phase
@@ -151,8 +152,8 @@ def _counts(dyad: Dyad) -> dict[str, dict[str, int]]:
         t.filter(either)
         .group_by(phase=dyad.phase_of(t.date_start))
         .aggregate(
-            clashes=clash.cast("int64").sum(),
-            attacks=attack.fill_null(False).cast("int64").sum(),
+            clashes=ibis.ifelse(clash, 1, 0).cast("int64").sum(),
+            attacks=ibis.ifelse(attack.fill_null(False), 1, 0).cast("int64").sum(),
             deaths=t.fatalities_best.fill_null(0).cast("int64").sum(),
             provinces=t.admin1_code.nunique(where=clash),
         )

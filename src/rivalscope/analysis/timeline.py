@@ -66,7 +66,7 @@ def compute(dyad: Dyad) -> Timeline:
 
 
 def _count(flag: ir.BooleanValue) -> ir.IntegerScalar:
-    return flag.cast("int64").sum()
+    return ibis.ifelse(flag, 1, 0).cast("int64").sum()
 
 
 def _monthly(dyad: Dyad) -> pa.Table:
