@@ -23,6 +23,7 @@ import rivalscope
 from rivalscope.errors import RivalscopeError
 from rivalscope.fetch.cli import fetch_app, update_app
 from rivalscope.ingest import STEPS, IngestResult
+from rivalscope.server.cli import serve
 from rivalscope.simulate.cli import app as simulate_app
 from rivalscope.store import Store, default_db
 
@@ -42,6 +43,7 @@ app.add_typer(places_app, name="places")
 app.add_typer(fetch_app, name="fetch")
 app.add_typer(update_app, name="update")
 app.add_typer(simulate_app, name="simulate")
+app.command("serve")(serve)
 
 err = Console(stderr=True)
 

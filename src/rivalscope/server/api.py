@@ -1,0 +1,586 @@
+"""The JSON API under ``/api``: reads from the snapshot, writes through the one writer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, StreamingResponse
+from pydantic import BeforeValidator, Field
+from starlette.background import BackgroundTask
+
+import rivalscope
+from rivalscope import review
+from rivalscope.analysis.context import plain
+from rivalscope.analysis.profile import SECTIONS
+from rivalscope.errors import RivalscopeError
+from rivalscope.redact import redact_table, store_secret
+from rivalscope.server import models, profiles, queries
+from rivalscope.server.auth import token_matches
+from rivalscope.server.models import TEXT, iso_date
+from rivalscope.server.security import json_bytes
+from rivalscope.server.state import Reader, StoreState
+
+router = APIRouter(prefix="/api")
+
+
+@dataclass
+class ServerContext:
+    """What the routes share: the store's state and the server's settings."""
+
+    state: StoreState
+    token: str | None
+    redact: bool
+
+
+class Unauthorized(RivalscopeError):
+    """A write without the right bearer token (HTTP 401), or with writes disabled (403)."""
+
+    def __init__(self, message: str, status: int = 401) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def context(request: Request) -> ServerContext:
+    """The server context of the app serving ``request``."""
+    found: ServerContext = request.app.state.rivalscope
+    return found
+
+
+async def _context(request: Request) -> ServerContext:
+    return context(request)
+
+
+Context = Annotated[ServerContext, Depends(_context)]
+
+
+async def require_token(request: Request) -> None:
+    """Refuse a write that does not carry ``Authorization: Bearer <token>``."""
+    ctx = context(request)
+    if ctx.token is None:
+        raise Unauthorized(
+            "writes are disabled: start the server with --token-file to enable them", 403
+        )
+    if not token_matches(request.headers.get("authorization"), ctx.token):
+        raise Unauthorized("a write needs the header Authorization: Bearer <token>")
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": models.Error, "description": description}
+
+
+READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: _error("A parameter is invalid."),
+    503: _error("No snapshot of the store yet: another process has held it since the start."),
+}
+LOOKUP_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: _error("An actor, country, province or item does not exist."),
+    **READ_ERRORS,
+}
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("The body is not JSON."),
+    401: _error("The bearer token is missing or wrong."),
+    403: _error("Writes are disabled (the server has no token)."),
+    413: _error("The request body is too large."),
+    **LOOKUP_ERRORS,
+    503: _error("The store is busy (another process is writing it): retry after Retry-After."),
+}
+
+
+def _json(body: bytes, status: int = 200) -> Response:
+    return Response(body, status_code=status, media_type="application/json")
+
+
+async def _cached(
+    ctx: ServerContext, key: tuple[Any, ...], build: Callable[[Reader], Any]
+) -> Response:
+    """A JSON response computed once per snapshot for ``key``.
+
+    A response already computed for the newest snapshot is served on the event loop without
+    touching DuckDB; anything else is computed on a worker thread.
+    """
+    body = ctx.state.cache.peek((ctx.state.version, *key))
+    hit = body is not None
+    if body is None:
+        body, hit = await run_in_threadpool(_compute, ctx, key, build)
+    response = _json(body)
+    response.headers["x-rivalscope-cache"] = "hit" if hit else "miss"
+    return response
+
+
+def _compute(
+    ctx: ServerContext, key: tuple[Any, ...], build: Callable[[Reader], Any]
+) -> tuple[bytes, bool]:
+    with ctx.state.reader() as reader:
+        found: tuple[bytes, bool] = ctx.state.cache.fetch(
+            (reader.version, *key), lambda: json_bytes(build(reader))
+        )
+    return found
+
+
+def _events_query(ctx: ServerContext, reader: Reader, filters: queries.EventFilters) -> Any:
+    return ctx.state.cache.get_or_compute(
+        (reader.version, "events-query", filters),
+        lambda: queries.EventsQuery.of(reader.store, filters),
+    )
+
+
+# --- reads ------------------------------------------------------------------------------------
+@router.get("/info", response_model=models.Info, tags=["store"])
+async def info(ctx: Context) -> Response:
+    """The store summary (`rivalscope info`) and the server's state: whether the store is busy,
+    which snapshot is served, whether writes are enabled."""
+    server = {
+        **ctx.state.status(),
+        "version": rivalscope.__version__,
+        "writes": ctx.token is not None,
+        "redact": ctx.redact,
+    }
+    store = ctx.state.cache.peek((ctx.state.version, "info"))
+    if store is None and ctx.state.ready:
+        store = await run_in_threadpool(_store_info, ctx)
+    return _json(json_bytes({"store": store, "server": server}))
+
+
+def _store_info(ctx: ServerContext) -> Any:
+    with ctx.state.reader() as reader:
+        return ctx.state.cache.get_or_compute(
+            (reader.version, "info"), lambda: plain(reader.store.info())
+        )
+
+
+EVENT_DOWNLOADS = {
+    "csv": ("text/csv; charset=utf-8", "events.csv"),
+    "jsonl": ("application/x-ndjson", "events.jsonl"),
+    "parquet": ("application/vnd.apache.parquet", "events.parquet"),
+}
+
+
+@router.get(
+    "/events",
+    response_model=models.EventsPage,
+    tags=["events"],
+    responses={
+        **LOOKUP_ERRORS,
+        200: {
+            "description": "A page of events (format=json) or every matching event as a file.",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "application/vnd.apache.parquet": {
+                    "schema": {"type": "string", "format": "binary"}
+                },
+            },
+        },
+    },
+)
+async def events(
+    ctx: Context,
+    actor: Annotated[
+        str | None,
+        Query(pattern=TEXT, max_length=120, description="Actor id or alias (either side)."),
+    ] = None,
+    rival: Annotated[
+        str | None,
+        Query(pattern=TEXT, max_length=120, description="With actor: events between the two."),
+    ] = None,
+    event_type: Annotated[models.EventType | None, Query(alias="type")] = None,
+    admin1: Annotated[
+        str | None, Query(pattern=TEXT, max_length=120, description="Province code or name.")
+    ] = None,
+    since: Annotated[
+        dt.date | None, Query(description="First date (inclusive)."), BeforeValidator(iso_date)
+    ] = None,
+    until: Annotated[
+        dt.date | None, Query(description="Last date (inclusive)."), BeforeValidator(iso_date)
+    ] = None,
+    source: Annotated[
+        str | None, Query(pattern=TEXT, max_length=60, description="ucdp, acled, ...")
+    ] = None,
+    country: Annotated[
+        str | None, Query(pattern=TEXT, max_length=100, description="ISO3 or name.")
+    ] = None,
+    cursor: Annotated[
+        str | None,
+        Query(pattern=TEXT, max_length=1000, description="From the previous page's next_cursor."),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE, description="Page size.")] = 100,
+    format: Annotated[
+        Literal["json", "csv", "jsonl", "parquet"],
+        Query(description="json: one page; csv, jsonl, parquet: every matching event, as a file."),
+    ] = "json",
+) -> Response:
+    """Events matching the filters of `rivalscope events`, in (date_start, event_id) order:
+    a page at a time with a cursor, or all of them as CSV, JSON Lines or Parquet."""
+    filters = queries.EventFilters(actor, rival, event_type, admin1, since, until, source, country)
+    if format != "json":
+        return await run_in_threadpool(_download, ctx, filters, format)
+
+    def build(reader: Reader) -> dict[str, Any]:
+        query = _events_query(ctx, reader, filters)
+        page, following = queries.events_page(reader.store.con, query, cursor=cursor, limit=limit)
+        return {
+            "events": queries.rows(page),
+            "next_cursor": following,
+            "limit": limit,
+            "snapshot_version": reader.version,
+        }
+
+    return await _cached(ctx, ("events", filters, cursor, limit), build)
+
+
+def _flat(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """List columns joined with ``;`` (CSV holds no lists), as ``rivalscope events`` does."""
+    columns = []
+    for column in batch.columns:
+        if pa.types.is_list(column.type):
+            column = pc.fill_null(pc.binary_join(column, ";"), "")
+        columns.append(column)
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+def _csv_chunks(batches: pa.RecordBatchReader) -> Iterator[bytes]:
+    import pyarrow.csv as pacsv
+
+    schema = pa.schema(
+        [pa.field(f.name, pa.string()) if pa.types.is_list(f.type) else f for f in batches.schema]
+    )
+    sink = io.BytesIO()
+
+    def drained() -> bytes:
+        chunk = sink.getvalue()
+        sink.seek(0)
+        sink.truncate()
+        return chunk
+
+    with pacsv.CSVWriter(sink, schema) as writer:
+        for batch in batches:
+            writer.write_batch(_flat(batch))
+            yield drained()
+    yield drained()
+
+
+def _download(ctx: ServerContext, filters: queries.EventFilters, fmt: str) -> Response:
+    media_type, name = EVENT_DOWNLOADS[fmt]
+    disposition = {"content-disposition": f'attachment; filename="{name}"'}
+    readers = ctx.state.reader()
+    reader = readers.__enter__()
+    try:
+        batches = queries.events_export(reader.store.con, _events_query(ctx, reader, filters))
+    except BaseException as exc:
+        readers.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        handle, path = tempfile.mkstemp(prefix="rivalscope-events-", suffix=".parquet")
+        os.close(handle)
+        try:
+            with pq.ParquetWriter(path, batches.schema) as writer:
+                for batch in batches:
+                    writer.write_batch(batch)
+        except BaseException:
+            os.remove(path)
+            raise
+        finally:
+            readers.__exit__(None, None, None)
+        return FileResponse(
+            path,
+            media_type=media_type,
+            headers=disposition,
+            background=BackgroundTask(os.remove, path),
+        )
+
+    def stream() -> Iterator[bytes]:
+        try:
+            if fmt == "csv":
+                yield from _csv_chunks(batches)
+            else:
+                for batch in batches:
+                    lines = (
+                        json.dumps(row, ensure_ascii=False) + "\n"
+                        for row in plain(batch.to_pylist())
+                    )
+                    yield "".join(lines).encode()
+        finally:
+            readers.__exit__(None, None, None)
+
+    return StreamingResponse(stream(), media_type=media_type, headers=disposition)
+
+
+@router.get("/actors", response_model=models.Actors, tags=["store"], responses=READ_ERRORS)
+async def actors(ctx: Context) -> Response:
+    """Every actor with its kind, aliases and event count (most events first)."""
+    return await _cached(ctx, ("actors",), lambda r: {"actors": queries.rows(r.store.actors())})
+
+
+@router.get("/places", response_model=models.Places, tags=["store"], responses=LOOKUP_ERRORS)
+async def places(
+    ctx: Context,
+    country: Annotated[
+        str | None,
+        Query(
+            pattern=TEXT,
+            max_length=100,
+            description="ISO3 or name (default: every country with events).",
+        ),
+    ] = None,
+) -> Response:
+    """Provinces with their ISO 3166-2 codes, centres and event counts."""
+    return await _cached(
+        ctx, ("places", country), lambda r: {"places": queries.rows(r.store.places(country))}
+    )
+
+
+@router.get(
+    "/boundaries", response_model=models.Boundaries, tags=["store"], responses=LOOKUP_ERRORS
+)
+async def boundaries(
+    ctx: Context,
+    country: Annotated[
+        str | None,
+        Query(
+            pattern=TEXT,
+            max_length=100,
+            description="ISO3 or name (default: every country with events).",
+        ),
+    ] = None,
+) -> Response:
+    """Province boundaries as GeoJSON (simplified), for the provinces that have one loaded."""
+    return await _cached(
+        ctx, ("boundaries", country), lambda r: queries.boundaries(r.store, country)
+    )
+
+
+ActorPath = Annotated[
+    str,
+    Path(pattern=TEXT, max_length=120, description="Actor id or alias.", examples=["ISKP"]),
+]
+RivalPath = Annotated[
+    str,
+    Path(pattern=TEXT, max_length=120, description="The other actor.", examples=["TALIBAN"]),
+]
+CountryQuery = Annotated[
+    str | None, Query(pattern=TEXT, max_length=100, description="ISO3 or name.")
+]
+SinceQuery = Annotated[
+    dt.date | None, Query(description="First date (inclusive)."), BeforeValidator(iso_date)
+]
+UntilQuery = Annotated[
+    dt.date | None, Query(description="Last date (inclusive)."), BeforeValidator(iso_date)
+]
+Section = Literal[
+    "timeline", "spread", "targets", "phases", "harm", "defections", "hotspots", "network"
+]
+assert set(Section.__args__) == set(SECTIONS)  # type: ignore[attr-defined]
+
+
+@router.get(
+    "/profile/{actor}/{rival}",
+    response_model=models.ProfileOut,
+    tags=["analysis"],
+    responses=LOOKUP_ERRORS,
+)
+async def profile(
+    ctx: Context,
+    actor: ActorPath,
+    rival: RivalPath,
+    section: Annotated[
+        list[Section] | None,
+        Query(description="Sections to compute (repeat for several); default: all."),
+    ] = None,
+    country: CountryQuery = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+) -> Response:
+    """The rivalry profile's sections (`rivalscope profile --json`), one at a time or all.
+    The first request for a dyad computes them; later ones on the same snapshot are served
+    from memory."""
+    names = tuple(name for name in SECTIONS if section is None or name in section)
+    request = profiles.ProfileRequest(actor, rival, country, since, until)
+    return await _cached(
+        ctx,
+        ("profile", request, names),
+        lambda r: profiles.profile_data(
+            ctx.state.cache, r, request.dyad(r), names, redact=ctx.redact
+        ),
+    )
+
+
+@router.get(
+    "/dyad/{actor}/{rival}",
+    response_model=models.DyadSummary,
+    tags=["analysis"],
+    responses=LOOKUP_ERRORS,
+)
+async def dyad(
+    ctx: Context,
+    actor: ActorPath,
+    rival: RivalPath,
+    country: Annotated[
+        str | None,
+        Query(
+            pattern=TEXT,
+            max_length=100,
+            description="ISO3 or name; default: where the two meet most.",
+        ),
+    ] = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    event_type: Annotated[
+        models.EventType | Literal["all"], Query(alias="type", description="Default: clash.")
+    ] = "clash",
+    source: Annotated[str | None, Query(pattern=TEXT, max_length=60)] = None,
+    phase: Annotated[
+        str | None,
+        Query(pattern=TEXT, max_length=200, description="One of the dyad's phases, by name."),
+    ] = None,
+) -> Response:
+    """What the dashboard draws: events between the two per province (with tile-grid cells)
+    and per month, under the filters, with the dyad's phases and sources."""
+
+    def build(reader: Reader) -> dict[str, Any]:
+        data = queries.dyad_summary(
+            reader.store,
+            actor,
+            rival,
+            country=country,
+            since=since,
+            until=until,
+            event_type=event_type,
+            source=source,
+            phase=phase,
+        )
+        return {**plain(data), "snapshot_version": reader.version}
+
+    key = ("dyad", actor, rival, country, since, until, event_type, source, phase)
+    return await _cached(ctx, key, build)
+
+
+@router.get(
+    "/defections", response_model=models.Defections, tags=["defections"], responses=LOOKUP_ERRORS
+)
+async def list_defections(
+    ctx: Context,
+    involving: Annotated[
+        list[Annotated[str, Field(pattern=TEXT, max_length=120)]] | None,
+        Query(
+            max_length=20,
+            description="Actors (repeat): records with any on either side.",
+        ),
+    ] = None,
+    country: CountryQuery = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+) -> Response:
+    """Defection records that count in analyses, by date (names of individuals replaced by
+    pseudonyms when the server runs with --redact)."""
+
+    def build(reader: Reader) -> dict[str, Any]:
+        table = queries.defections(
+            reader.store, involving=involving, country=country, since=since, until=until
+        )
+        if ctx.redact:
+            table = redact_table(table, store_secret(reader.store))
+        return {"defections": queries.rows(table), "snapshot_version": reader.version}
+
+    return await _cached(ctx, ("defections", tuple(involving or ()), country, since, until), build)
+
+
+@router.get("/review", response_model=models.ReviewItems, tags=["review"], responses=READ_ERRORS)
+async def review_items(
+    ctx: Context,
+    status: Annotated[
+        Literal["pending", "accepted", "rejected", "all"], Query(description="Default: pending.")
+    ] = "pending",
+    kind: Annotated[Literal["event", "defection"] | None, Query()] = None,
+) -> Response:
+    """Rows written for review (text-coded events and defections) with their evidence."""
+
+    def build(reader: Reader) -> dict[str, Any]:
+        table = review.items(reader.store, status=None if status == "all" else status, kind=kind)
+        return {"items": queries.rows(table), "snapshot_version": reader.version}
+
+    return await _cached(ctx, ("review", status, kind), build)
+
+
+# --- writes -----------------------------------------------------------------------------------
+def _written(ctx: ServerContext, row: dict[str, Any], batch_id: str, changed: bool) -> bytes:
+    if ctx.redact:
+        with ctx.state.reader() as reader:
+            table = redact_table(pa.Table.from_pylist([row]), store_secret(reader.store))
+        row = table.to_pylist()[0]
+    return json_bytes({"defection": plain(row), "batch_id": batch_id, "changed": changed})
+
+
+@router.post(
+    "/defections",
+    response_model=models.DefectionWritten,
+    status_code=201,
+    tags=["defections"],
+    responses={**WRITE_ERRORS, 409: _error("A defection with that id exists: use PATCH.")},
+    dependencies=[Depends(require_token)],
+)
+def add_defection(ctx: Context, defection: models.DefectionIn) -> Response:
+    """Add a defection record (needs the token). Actors by id or alias, the province by code or
+    name; the record counts in analyses at once."""
+    fields = defection.model_dump()
+    row, result = ctx.state.write(
+        lambda store: queries.add_defection(store, fields),
+        tables={"defections", "ingest_batches", "reviews"},
+    )
+    return _json(_written(ctx, row, result.batch_id, result.rows_stored > 0), 201)
+
+
+@router.patch(
+    "/defections/{defection_id}",
+    response_model=models.DefectionWritten,
+    tags=["defections"],
+    responses=WRITE_ERRORS,
+    dependencies=[Depends(require_token)],
+)
+def correct_defection(
+    ctx: Context,
+    defection_id: Annotated[str, Path(pattern=TEXT, max_length=200)],
+    changes: models.DefectionPatch,
+) -> Response:
+    """Correct fields of a defection record (needs the token): the fields given replace the
+    stored ones, the row is re-written whole under the same id."""
+    fields = changes.model_dump(exclude_unset=True)
+    row, result = ctx.state.write(
+        lambda store: queries.correct_defection(store, defection_id, fields),
+        tables={"defections", "ingest_batches", "reviews"},
+    )
+    return _json(_written(ctx, row, result.batch_id, result.rows_stored > 0))
+
+
+@router.post(
+    "/review",
+    response_model=models.ReviewResult,
+    tags=["review"],
+    responses=WRITE_ERRORS,
+    dependencies=[Depends(require_token)],
+)
+def decide(ctx: Context, decision: models.ReviewDecision) -> Response:
+    """Accept or reject review items (needs the token); all or none."""
+    changed = ctx.state.write(
+        lambda store: review.decide(
+            store,
+            decision.ids,
+            decision.decision,
+            kind=decision.kind,
+            reviewer=decision.reviewer or "api",
+        ),
+        tables={"reviews"},
+    )
+    return _json(json_bytes({"changed": changed, "snapshot_version": ctx.state.version}))

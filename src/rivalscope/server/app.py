@@ -1,0 +1,177 @@
+"""The web application: ``create_app(settings)`` builds the FastAPI app that ``rivalscope serve``
+runs (the JSON API under ``/api``, the dashboard pages, their static files)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+import rivalscope
+from rivalscope.errors import InputError, NotFoundError, RegistryError, RivalscopeError, StoreError
+from rivalscope.server import api, dashboard
+from rivalscope.server.auth import check_bind
+from rivalscope.server.queries import DefectionExists
+from rivalscope.server.security import MAX_BODY_BYTES, Guard, allowed_hosts_for
+from rivalscope.server.state import StoreBusy, StoreState
+
+log = logging.getLogger("rivalscope.server")
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """How to serve a store.
+
+    Attributes:
+        db: the DuckDB store file (it must exist).
+        host: the address to listen on; anything but loopback needs a token.
+        port: the TCP port.
+        token: the bearer token writes need (None: writes are disabled).
+        redact: serve pseudonyms instead of defectors' names.
+        refresh_seconds: how often the server looks for changes made by other processes.
+        max_body: the largest request body accepted, in bytes.
+        cache_entries: results kept per snapshot.
+    """
+
+    db: Path
+    host: str = "127.0.0.1"
+    port: int = 8750
+    token: str | None = None
+    redact: bool = False
+    refresh_seconds: float = 2.0
+    max_body: int = MAX_BODY_BYTES
+    cache_entries: int = 256
+
+
+def _status_for(exc: RivalscopeError) -> int:
+    if isinstance(exc, api.Unauthorized):
+        return exc.status
+    if isinstance(exc, StoreBusy):
+        return 503
+    if isinstance(exc, DefectionExists):
+        return 409
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, InputError | RegistryError):
+        return 422
+    return 500
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "request"
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def prepare(settings: ServerSettings) -> StoreState:
+    """Check the settings, take the first snapshot and, for ``redact``, make sure the store has
+    its pseudonym secret.
+
+    Raises:
+        InputError: a non-loopback host without a token.
+        StoreError: no store file; or redaction needs a secret while another process holds it.
+    """
+    check_bind(settings.host, settings.token)
+    state = StoreState(
+        settings.db,
+        refresh_seconds=settings.refresh_seconds,
+        cache_entries=settings.cache_entries,
+    )
+    state.poll()
+    if settings.redact:
+        _ensure_secret(state)
+    return state
+
+
+def _ensure_secret(state: StoreState) -> None:
+    from rivalscope.redact import store_secret
+
+    if state.ready:
+        with state.reader() as reader:
+            found = reader.store.con.execute(
+                "SELECT count(*) FROM meta WHERE key = 'pseudonym_secret'"
+            ).fetchone()
+        if found and found[0]:
+            return
+    try:
+        state.write(store_secret, tables={"meta"})
+    except StoreBusy as exc:
+        raise StoreError(
+            "--redact needs the store's pseudonym secret, and the store is busy: "
+            f"start the server again when the other process is done ({exc})"
+        ) from exc
+
+
+def create_app(settings: ServerSettings, state: StoreState | None = None) -> FastAPI:
+    """The application serving ``settings.db``.
+
+    Args:
+        settings: how to serve.
+        state: a prepared store state (default: :func:`prepare` is called).
+    """
+    prepared = state if state is not None else prepare(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        prepared.start()
+        try:
+            yield
+        finally:
+            prepared.stop()
+
+    app = FastAPI(
+        title="Rivalscope",
+        version=rivalscope.__version__,
+        description=(
+            "Rivalries between armed groups, from conflict event data. Reads are open to whoever "
+            "can reach the server; writes (defections, review decisions) need "
+            "`Authorization: Bearer <token>`. Responses carry `X-Rivalscope-Busy: 1` while "
+            "another process is writing the store (the data is then the last snapshot)."
+        ),
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.rivalscope = api.ServerContext(prepared, settings.token, settings.redact)
+
+    @app.exception_handler(RivalscopeError)
+    async def library_error(request: Request, exc: RivalscopeError) -> JSONResponse:
+        status = _status_for(exc)
+        headers: dict[str, str] = {}
+        if isinstance(exc, StoreBusy):
+            headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, api.Unauthorized) and status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="rivalscope"'
+        if status == 500:
+            log.error("request failed: %s", exc)
+        return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _validation_message(exc)}, status_code=422)
+
+    app.include_router(api.router)
+    app.include_router(dashboard.router)
+
+    def store_headers() -> list[tuple[bytes, bytes]]:
+        return [
+            (b"x-rivalscope-busy", b"1" if prepared.busy else b"0"),
+            (b"x-rivalscope-snapshot", str(prepared.version).encode()),
+        ]
+
+    app.add_middleware(
+        Guard,
+        allowed_hosts=allowed_hosts_for(settings.host),
+        max_body=settings.max_body,
+        store_headers=store_headers,
+    )
+    return app

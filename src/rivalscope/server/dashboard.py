@@ -1,0 +1,240 @@
+"""The dashboard pages: a dyad picker, one page per dyad, the HTML report, and their scripts.
+
+Pages are rendered by Jinja2 with autoescaping and carry no inline script: data reaches the
+browser through the JSON API and is put on the page with ``textContent`` only. plotly.js is
+served from the installed ``plotly`` package, so the dashboard works with no internet.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+from importlib import resources
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+import ibis
+import jinja2
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+import rivalscope
+from rivalscope.errors import InputError, NotFoundError, StoreError
+from rivalscope.schema import EVENT_TYPES
+from rivalscope.server import profiles
+from rivalscope.server.api import CountryQuery, SinceQuery, UntilQuery, context
+from rivalscope.server.models import TEXT
+from rivalscope.server.security import PAGE_POLICY
+
+router = APIRouter(include_in_schema=False)
+
+STATIC = FilePath(str(resources.files("rivalscope.server").joinpath("static")))
+STATIC_FILES = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("rivalscope.server", "templates"),
+    autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def _page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    html = _ENV.get_template(template).render(
+        version=rivalscope.__version__, asset=rivalscope.__version__, **values
+    )
+    return HTMLResponse(html, status_code=status, headers={"content-security-policy": PAGE_POLICY})
+
+
+def _problem(exc: Exception, status: int) -> HTMLResponse:
+    return _page("problem.html.j2", status, message=str(exc))
+
+
+@functools.cache
+def plotly_path() -> FilePath:
+    """plotly.min.js as the installed ``plotly`` package bundles it."""
+    path = FilePath(str(resources.files("plotly").joinpath("package_data/plotly.min.js")))
+    if not path.is_file():
+        raise StoreError(f"plotly.min.js is missing from the plotly package ({path})")
+    return path
+
+
+@router.get("/static/plotly.min.js")
+def plotly_js() -> FileResponse:
+    return FileResponse(
+        plotly_path(),
+        media_type="text/javascript",
+        headers={"cache-control": "public, max-age=86400"},
+    )
+
+
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    if name not in STATIC_FILES:
+        return Response("not found", status_code=404, media_type="text/plain")
+    return FileResponse(
+        STATIC / name, media_type=STATIC_FILES[name], headers={"cache-control": "no-cache"}
+    )
+
+
+def _top_dyads(store: Any, limit: int = 12) -> list[dict[str, Any]]:
+    t = store.counted("events")
+    t = t.filter((t.event_type == "clash") & t.actor1.notnull() & t.actor2.notnull())
+    t = t.filter(t.actor1 != t.actor2)
+    pairs = t.mutate(a=ibis.least(t.actor1, t.actor2), b=ibis.greatest(t.actor1, t.actor2))
+    top = (
+        pairs.group_by(["a", "b"])
+        .aggregate(clashes=pairs.count())
+        .order_by([ibis.desc("clashes"), "a", "b"])
+        .limit(limit)
+        .to_pyarrow()
+        .to_pylist()
+    )
+    return [
+        {**row, "href": f"/dyad/{quote(row['a'], safe='')}/{quote(row['b'], safe='')}"}
+        for row in top
+    ]
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request) -> HTMLResponse:
+    """Pick a dyad: the pairs that clash most, or any two actors."""
+    ctx = context(request)
+    if not ctx.state.ready:
+        return _page("problem.html.j2", 503, message="The store is busy; no snapshot yet.")
+    with ctx.state.reader() as reader:
+        dyads = ctx.state.cache.get_or_compute(
+            (reader.version, "top-dyads"), lambda: _top_dyads(reader.store)
+        )
+        actors = ctx.state.cache.get_or_compute(
+            (reader.version, "actor-choices"),
+            lambda: [
+                row
+                for row in reader.store.actors().select(["actor_id", "name", "events"]).to_pylist()
+                if row["events"]
+            ],
+        )
+    return _page("index.html.j2", dyads=dyads, actors=actors, db=str(ctx.state.path))
+
+
+@router.get("/api", response_class=HTMLResponse)
+def api_reference(request: Request) -> HTMLResponse:
+    """The JSON API's endpoints, read from its own OpenAPI schema (offline, unlike Swagger UI,
+    which loads its scripts from a CDN)."""
+    schema = request.app.openapi()
+    operations = []
+    for path, methods in schema.get("paths", {}).items():
+        for method, operation in methods.items():
+            parameters = [
+                {
+                    "name": p["name"],
+                    "where": p["in"],
+                    "required": p.get("required", False),
+                    "description": p.get("description", ""),
+                }
+                for p in operation.get("parameters", [])
+            ]
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "parameters": parameters,
+                    "body": "requestBody" in operation,
+                    "statuses": sorted(operation.get("responses", {})),
+                }
+            )
+    return _page("api.html.j2", operations=operations)
+
+
+@router.get("/dashboard")
+def pick(
+    actor: Annotated[str, Query(pattern=TEXT, max_length=120)],
+    rival: Annotated[str, Query(pattern=TEXT, max_length=120)],
+) -> RedirectResponse:
+    """The dyad picker's form lands here and goes on to the dyad's page."""
+    return RedirectResponse(
+        f"/dyad/{quote(actor, safe='')}/{quote(rival, safe='')}", status_code=303
+    )
+
+
+@router.get("/dyad/{actor}/{rival}", response_class=HTMLResponse)
+def dyad_page(
+    request: Request,
+    actor: Annotated[str, Path(pattern=TEXT, max_length=120)],
+    rival: Annotated[str, Path(pattern=TEXT, max_length=120)],
+    country: CountryQuery = None,
+) -> HTMLResponse:
+    """The dashboard of one dyad: map, timeline, events, defections, hotspots, review."""
+    ctx = context(request)
+    try:
+        with ctx.state.reader() as reader:
+            a, r = reader.store.actor_id(actor), reader.store.actor_id(rival)
+            if a == r:
+                raise InputError(f"{actor!r} and {rival!r} are the same actor ({a})")
+    except NotFoundError as exc:
+        return _problem(exc, 404)
+    except (InputError, StoreError) as exc:
+        return _problem(exc, 422 if isinstance(exc, InputError) else 503)
+    query = urlencode({"country": country}) if country else ""
+    report = f"/report/{quote(a, safe='')}/{quote(r, safe='')}" + (f"?{query}" if query else "")
+    return _page(
+        "dashboard.html.j2",
+        actor=a,
+        rival=r,
+        country=country or "",
+        report_href=report,
+        event_types=EVENT_TYPES,
+        writes=ctx.token is not None,
+        redact=ctx.redact,
+    )
+
+
+def _script_hash(script: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+
+
+@functools.cache
+def report_policy() -> str:
+    """The HTML report's own policy: its two inline scripts, allowed by their hashes."""
+    from plotly.offline import get_plotlyjs
+
+    from rivalscope.report.html import LOADER_JS
+
+    hashes = f"{_script_hash(get_plotlyjs())} {_script_hash(LOADER_JS)}"
+    return (
+        f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data:; "
+        "font-src data:; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+    )
+
+
+@router.get("/report/{actor}/{rival}", response_class=HTMLResponse)
+def report(
+    request: Request,
+    actor: Annotated[str, Path(pattern=TEXT, max_length=120)],
+    rival: Annotated[str, Path(pattern=TEXT, max_length=120)],
+    country: CountryQuery = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+) -> HTMLResponse:
+    """The offline HTML report of ``rivalscope profile --html``, for this snapshot."""
+    from rivalscope.report.html import render_report
+
+    ctx = context(request)
+    try:
+        with ctx.state.reader() as reader:
+            dyad = profiles.ProfileRequest(actor, rival, country, since, until).dyad(reader)
+            key = (reader.version, "report", dyad.actor, dyad.rival, dyad.country, since, until)
+            html = ctx.state.cache.get_or_compute(
+                key,
+                lambda: render_report(
+                    profiles.whole_profile(ctx.state.cache, reader, dyad), redact=ctx.redact
+                ),
+            )
+    except NotFoundError as exc:
+        return _problem(exc, 404)
+    except (InputError, StoreError) as exc:
+        return _problem(exc, 422 if isinstance(exc, InputError) else 503)
+    return HTMLResponse(html, headers={"content-security-policy": report_policy()})

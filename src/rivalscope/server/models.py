@@ -1,0 +1,332 @@
+"""The shapes of the JSON API: what each endpoint takes and returns (they make its OpenAPI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
+
+from rivalscope.schema import DEFECTION_COLUMNS, EVENT_COLUMNS, EVENT_TYPES
+
+TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+"""Text without control characters (tab and line breaks allowed): what every text parameter
+and field must match."""
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _clean(value: str) -> str:
+    """Refuse lone surrogates (which no store column can hold)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from exc
+    return value
+
+
+def iso_date(value: object) -> object:
+    """Only ``YYYY-MM-DD`` (a number would otherwise pass as a Unix time); None stays None."""
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a valid date") from exc
+    raise ValueError("must be a YYYY-MM-DD date")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(iso_date)]
+
+
+ActorName = Annotated[
+    str, Field(min_length=1, max_length=120, pattern=TEXT), AfterValidator(_clean)
+]
+ShortText = Annotated[str, Field(max_length=500, pattern=TEXT), AfterValidator(_clean)]
+LongText = Annotated[str, Field(max_length=5000, pattern=TEXT), AfterValidator(_clean)]
+ItemId = Annotated[str, Field(min_length=1, max_length=200, pattern=TEXT), AfterValidator(_clean)]
+DefectionId = Annotated[
+    str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9:._\-]*$")
+]
+EventType = Literal["clash", "attack", "state_operation", "defection", "prison_break", "other"]
+assert set(EVENT_TYPES) == set(EventType.__args__)  # type: ignore[attr-defined]
+
+_SQL_TYPES: dict[str, Any] = {
+    "VARCHAR": str,
+    "DATE": dt.date,
+    "DOUBLE": float,
+    "INTEGER": int,
+    "BIGINT": int,
+    "VARCHAR[]": list[str],
+}
+
+
+class Error(BaseModel):
+    """Why a request failed."""
+
+    detail: str
+
+
+Event: Any = create_model(  # type: ignore[call-overload]
+    "Event",
+    __doc__="One event in the canonical schema (see docs/data-sources.md).",
+    **{
+        name: (_SQL_TYPES[sql_type] | None, None)
+        for name, sql_type in EVENT_COLUMNS
+        if name != "row_hash"
+    },
+)
+Defection: Any = create_model(  # type: ignore[call-overload]
+    "Defection",
+    __doc__="One defection record; ``person`` is a pseudonym when the server redacts.",
+    **{
+        name: (_SQL_TYPES[sql_type] | None, None)
+        for name, sql_type in DEFECTION_COLUMNS
+        if name != "row_hash"
+    },
+)
+
+
+class EventsPage(BaseModel):
+    """A page of events in (date_start, event_id) order."""
+
+    events: list[Event]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page."
+    )
+    limit: int
+    snapshot_version: int
+
+
+class Actor(BaseModel):
+    actor_id: str
+    name: str
+    kind: str
+    parent: str | None
+    registered: bool
+    aliases: list[str]
+    events: int
+
+
+class Actors(BaseModel):
+    actors: list[Actor]
+
+
+class Place(BaseModel):
+    code: str
+    name: str
+    country_iso3: str
+    latitude: float | None
+    longitude: float | None
+    has_boundary: bool
+    events: int
+
+
+class Places(BaseModel):
+    places: list[Place]
+
+
+class Feature(BaseModel):
+    type: Literal["Feature"]
+    geometry: dict[str, Any]
+    properties: dict[str, Any]
+
+
+class Boundaries(BaseModel):
+    """A GeoJSON FeatureCollection of province boundaries (properties: code, name)."""
+
+    type: Literal["FeatureCollection"]
+    features: list[Feature]
+
+
+class ServerStatus(BaseModel):
+    db: str
+    busy: bool = Field(description="Another process holds the store's write lock.")
+    busy_pid: int | None
+    busy_since: str | None
+    snapshot_version: int
+    snapshot_taken: str | None
+    last_error: str | None
+    cache_entries: int
+    cache_hits: int
+    cache_misses: int
+    pid: int
+    version: str
+    writes: bool = Field(description="Whether write endpoints are enabled (a token is set).")
+    redact: bool
+
+
+class Info(BaseModel):
+    """The store summary of ``rivalscope info`` (null until a first snapshot) and the server's
+    state."""
+
+    store: dict[str, Any] | None
+    server: ServerStatus
+
+
+class PhaseOut(BaseModel):
+    name: str
+    start: dt.date
+    end: dt.date | None
+    description: str
+
+
+class ProfileOut(BaseModel):
+    """Sections of the rivalry profile (each as ``rivalscope profile --json`` gives it)."""
+
+    actor: str
+    rival: str
+    country: str | None
+    since: dt.date | None
+    until: dt.date | None
+    phases: list[PhaseOut]
+    sections: dict[str, dict[str, Any]]
+    snapshot_version: int
+
+
+class ProvinceCount(BaseModel):
+    code: str
+    name: str
+    row: int
+    col: int
+    latitude: float | None
+    longitude: float | None
+    has_boundary: bool
+    events: int
+    deaths: int
+
+
+class MonthCount(BaseModel):
+    month: dt.date
+    events: int
+    deaths: int
+
+
+class DyadSummary(BaseModel):
+    """What the dashboard draws for one dyad under its filters: events per province and per
+    month between the two."""
+
+    actor: str
+    rival: str
+    country: str | None
+    country_name: str | None
+    since: dt.date | None
+    until: dt.date | None
+    event_type: str
+    source: str | None
+    phase: str | None
+    phases: list[PhaseOut]
+    sources: list[str]
+    events: int
+    deaths: int
+    unplaced: int = Field(description="Events matching the filters without a known province.")
+    provinces: list[ProvinceCount]
+    months: list[MonthCount]
+    snapshot_version: int
+
+
+class Defections(BaseModel):
+    defections: list[Defection]
+    snapshot_version: int
+
+
+class DefectionIn(BaseModel):
+    """A defection to add. Actors by id or alias; the province by ISO code or name."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "date": "2016-01-10",
+                    "from_actor": "Taliban",
+                    "to_actor": "ISIS-K",
+                    "role": "commander",
+                    "fighters": 40,
+                    "admin1": "Nangarhar",
+                    "source": "UNAMA report",
+                }
+            ]
+        },
+    )
+
+    defection_id: DefectionId | None = Field(
+        default=None, description="Your own id; default: a new `api:` id."
+    )
+    date: IsoDate
+    from_actor: ActorName
+    to_actor: ActorName
+    person: ShortText | None = None
+    role: ShortText | None = None
+    fighters: int | None = Field(default=None, ge=0, le=1_000_000)
+    country: ShortText | None = None
+    admin1: ShortText | None = None
+    admin2: ShortText | None = None
+    source: ShortText | None = None
+    notes: LongText | None = None
+
+
+class DefectionPatch(BaseModel):
+    """Fields to correct; a field left out keeps its value, ``null`` clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: IsoDate | None = None
+    from_actor: ActorName | None = None
+    to_actor: ActorName | None = None
+    person: ShortText | None = None
+    role: ShortText | None = None
+    fighters: int | None = Field(default=None, ge=0, le=1_000_000)
+    country: ShortText | None = None
+    admin1: ShortText | None = None
+    admin2: ShortText | None = None
+    source: ShortText | None = None
+    notes: LongText | None = None
+
+
+class DefectionWritten(BaseModel):
+    defection: Defection
+    batch_id: str
+    changed: bool
+
+
+class ReviewItem(BaseModel):
+    item_kind: Literal["event", "defection"]
+    item_id: str
+    status: Literal["pending", "accepted", "rejected"]
+    confidence: float | None
+    passage: str | None
+    evidence: str | None
+    created: dt.datetime | None
+    decided: dt.datetime | None
+    reviewer: str | None
+    event_type: str | None
+    date: dt.date | None
+    actor1: str | None
+    actor2: str | None
+    admin1_code: str | None
+    admin2: str | None
+    fatalities: int | None
+    fighters: int | None
+
+
+class ReviewItems(BaseModel):
+    items: list[ReviewItem]
+    snapshot_version: int
+
+
+class ReviewDecision(BaseModel):
+    """Accept or reject review items (all or none: an unknown id changes nothing)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[ItemId] = Field(min_length=1, max_length=1000)
+    decision: Literal["accepted", "rejected"]
+    kind: Literal["event", "defection"] = "event"
+    reviewer: ShortText | None = None
+
+
+class ReviewResult(BaseModel):
+    changed: int
+    snapshot_version: int

@@ -1,0 +1,107 @@
+"""Profile sections served one at a time or all, each computed once per snapshot.
+
+Every section of :mod:`rivalscope.analysis` is a ``compute(dyad)`` of its own, so a request for
+one section computes only that one, and a request for all reuses the sections already computed
+for the same snapshot (a profile of a million events takes tens of seconds the first time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from rivalscope.analysis import (
+    defections,
+    harm,
+    hotspots,
+    network,
+    phases,
+    spread,
+    targets,
+    timeline,
+)
+from rivalscope.analysis.context import Dyad, plain
+from rivalscope.analysis.profile import SECTIONS, Profile
+from rivalscope.redact import redact_table, store_secret
+
+if TYPE_CHECKING:
+    from rivalscope.server.cache import ResultCache
+    from rivalscope.server.state import Reader
+
+COMPUTE: dict[str, Any] = {
+    "timeline": timeline.compute,
+    "spread": spread.compute,
+    "targets": targets.compute,
+    "phases": phases.compute,
+    "harm": harm.compute,
+    "defections": defections.compute,
+    "hotspots": hotspots.compute,
+    "network": network.compute,
+}
+assert tuple(COMPUTE) == SECTIONS
+
+
+@dataclass(frozen=True)
+class ProfileRequest:
+    """Which dyad, in which frame (names as the user gave them)."""
+
+    actor: str
+    rival: str
+    country: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def dyad(self, reader: Reader) -> Dyad:
+        """The dyad on the request's snapshot (actors and country resolved)."""
+        return Dyad.of(
+            reader.store,
+            self.actor,
+            self.rival,
+            country=self.country,
+            since=self.since,
+            until=self.until,
+        )
+
+
+def _key(dyad: Dyad) -> tuple[Any, ...]:
+    return (dyad.actor, dyad.rival, dyad.country, dyad.since, dyad.until)
+
+
+def section(cache: ResultCache, reader: Reader, dyad: Dyad, name: str) -> Any:
+    """One section of the dyad's profile, computed once per snapshot."""
+    return cache.get_or_compute(
+        (reader.version, "section", *_key(dyad), name), lambda: COMPUTE[name](dyad)
+    )
+
+
+def redacted(name: str, value: Any, reader: Reader) -> Any:
+    """A section with names of individuals replaced by the store's pseudonyms."""
+    if name != "defections":
+        return value
+    return replace(value, records=redact_table(value.records, store_secret(reader.store)))
+
+
+def profile_data(
+    cache: ResultCache, reader: Reader, dyad: Dyad, names: tuple[str, ...], *, redact: bool
+) -> dict[str, Any]:
+    """The sections ``names`` as JSON-ready data, with the dyad's frame."""
+    sections = {}
+    for name in names:
+        value = section(cache, reader, dyad, name)
+        sections[name] = plain(redacted(name, value, reader) if redact else value)
+    return {
+        "actor": dyad.actor,
+        "rival": dyad.rival,
+        "country": dyad.country,
+        "since": plain(dyad.since),
+        "until": plain(dyad.until),
+        "phases": plain(dyad.phases),
+        "sections": sections,
+        "snapshot_version": reader.version,
+    }
+
+
+def whole_profile(cache: ResultCache, reader: Reader, dyad: Dyad) -> Profile:
+    """A :class:`Profile` of cached sections, bound to this request's store."""
+    return Profile(dyad=dyad, **{name: section(cache, reader, dyad, name) for name in SECTIONS})

@@ -1,0 +1,505 @@
+"""The reads and writes the API serves beyond the library's own calls, all through Ibis or
+bound parameters: pages of events, the dashboard's per-province and per-month counts, province
+boundaries, and adding or correcting a defection."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from rivalscope.analysis.context import Dyad, month_start, plain
+from rivalscope.analysis.tiles import tile_layout
+from rivalscope.errors import InputError, NotFoundError
+from rivalscope.places import country_iso3, country_name
+from rivalscope.schema import DEFECTION_COLUMN_NAMES, EVENT_TYPES
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from rivalscope.ingest import IngestResult
+    from rivalscope.store import Store
+
+MAX_PAGE = 1000
+HIDDEN_EVENT_COLUMNS = ("row_hash",)
+
+
+class DefectionExists(InputError):
+    """A defection with the id given for a new one is stored already."""
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    """The filters of ``rivalscope events``."""
+
+    actor: str | None = None
+    rival: str | None = None
+    event_type: str | None = None
+    admin1: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    source: str | None = None
+    country: str | None = None
+
+    def expr(self, store: Store) -> ir.Table:
+        """The matching events, ordered by (date_start, event_id)."""
+        return store.events_expr(
+            actor=self.actor,
+            rival=self.rival,
+            event_type=self.event_type,
+            admin1=self.admin1,
+            since=self.since,
+            until=self.until,
+            source=self.source,
+            country=self.country,
+        )
+
+
+def encode_cursor(date: dt.date, event_id: str) -> str:
+    """An opaque cursor for the position after (date, event_id)."""
+    raw = json.dumps([date.isoformat(), event_id], ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.date, str]:
+    """The (date, event_id) a cursor stands for.
+
+    Raises:
+        InputError: the cursor was not made by :func:`encode_cursor`.
+    """
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        date, event_id = json.loads(raw.decode())
+        if not isinstance(event_id, str) or not isinstance(date, str):
+            raise TypeError
+        return dt.date.fromisoformat(date), event_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InputError(f"cursor {cursor[:40]!r} is not one this server gave out") from exc
+
+
+@dataclass(frozen=True)
+class EventsQuery:
+    """The events matching some filters, compiled once by Ibis (the filters' values are
+    literals Ibis quoted); pages and exports wrap it with bound parameters only.
+
+    Attributes:
+        sql: a SELECT of the matching events, in no particular order.
+        columns: the columns shown (the internal fingerprint left out).
+    """
+
+    sql: str
+    columns: tuple[str, ...]
+
+    @classmethod
+    def of(cls, store: Store, filters: EventFilters) -> EventsQuery:
+        """Resolve the filters' names on ``store`` and compile the query."""
+        import ibis.expr.operations as ops
+
+        expr = filters.expr(store)
+        node = expr.op()
+        unordered = node.parent.to_expr() if isinstance(node, ops.Sort) else expr
+        shown = tuple(c for c in unordered.columns if c not in HIDDEN_EVENT_COLUMNS)
+        return cls(ibis.to_sql(unordered, dialect="duckdb"), shown)
+
+    def _select(self) -> str:
+        return ", ".join('"' + c.replace('"', '""') + '"' for c in self.columns)
+
+
+def events_page(
+    con: Any, query: EventsQuery, *, cursor: str | None, limit: int
+) -> tuple[pa.Table, str | None]:
+    """One page of matching events after ``cursor`` and the cursor of the next page.
+
+    The page is found in two steps: the keys of the next ``limit`` rows (a top-N over two
+    columns, which the snapshot's date-sorted events let DuckDB cut short), then those rows
+    whole, read from the few row groups their dates span.
+
+    Args:
+        con: a DuckDB connection (the request's cursor of the snapshot).
+        query: the compiled filters.
+        cursor: from the previous page (None: the first page).
+        limit: rows per page, 1 to :data:`MAX_PAGE`.
+    """
+    if not 1 <= limit <= MAX_PAGE:
+        raise InputError(f"limit must be between 1 and {MAX_PAGE}")
+    after_date, after_id = decode_cursor(cursor) if cursor is not None else (None, None)
+    keys = con.execute(
+        f"""SELECT date_start, event_id FROM ({query.sql}) AS matching
+        WHERE CAST(? AS DATE) IS NULL
+           OR (date_start >= ? AND (date_start > ? OR (date_start = ? AND event_id > ?)))
+        ORDER BY date_start, event_id LIMIT ?""",
+        [after_date, after_date, after_date, after_date, after_id, limit + 1],
+    ).fetchall()
+    shown = keys[:limit]
+    ids = [k[1] for k in shown]
+    first = shown[0][0] if shown else None
+    last = shown[-1][0] if shown else None
+    page = con.execute(
+        f"""SELECT {query._select()} FROM ({query.sql}) AS matching
+        WHERE date_start BETWEEN ? AND ? AND list_contains(?, event_id)
+        ORDER BY date_start, event_id""",
+        [first, last, ids],
+    ).to_arrow_table()
+    following = encode_cursor(shown[-1][0], shown[-1][1]) if len(keys) > limit else None
+    return page, following
+
+
+def events_export(con: Any, query: EventsQuery) -> pa.RecordBatchReader:
+    """Every matching event, in order, as a stream of Arrow record batches."""
+    return con.execute(
+        f"SELECT {query._select()} FROM ({query.sql}) AS matching ORDER BY date_start, event_id"
+    ).fetch_record_batch(50_000)
+
+
+def rows(table: pa.Table) -> list[dict[str, Any]]:
+    """JSON-ready rows of an Arrow table, column by column in Arrow: dates as ISO text, the
+    store's timestamps (UTC) in RFC 3339, non-finite numbers as null."""
+    columns = []
+    for field, column in zip(table.schema, table.columns, strict=True):
+        if pa.types.is_date(field.type):
+            column = column.cast(pa.string())
+        elif pa.types.is_timestamp(field.type):
+            aware = column.cast(pa.timestamp(field.type.unit, tz=field.type.tz or "UTC"))
+            column = pa.array([None if v is None else v.isoformat() for v in aware.to_pylist()])
+        elif pa.types.is_floating(field.type):
+            column = pc.if_else(pc.is_finite(column), column, pa.scalar(None, field.type))
+        columns.append(column)
+    found: list[dict[str, Any]] = pa.Table.from_arrays(
+        columns, names=table.column_names
+    ).to_pylist()
+    return found
+
+
+# --- the dashboard's counts ---------------------------------------------------------------------
+def main_country(store: Store, actor: str, rival: str) -> str | None:
+    """The country where the two have the most events together (None when they have none)."""
+    a, r = store.actor_id(actor), store.actor_id(rival)
+    t = store.counted("events")
+    t = t.filter(((t.actor1 == a) & (t.actor2 == r)) | ((t.actor1 == r) & (t.actor2 == a)))
+    t = t.filter(t.country_iso3.notnull())
+    top = (
+        t.group_by("country_iso3")
+        .aggregate(n=t.count())
+        .order_by([ibis.desc("n"), "country_iso3"])
+        .limit(1)
+        .to_pyarrow()
+    )
+    return str(top.column(0)[0].as_py()) if top.num_rows else None
+
+
+def dyad_summary(
+    store: Store,
+    actor: str,
+    rival: str,
+    *,
+    country: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    event_type: str = "clash",
+    source: str | None = None,
+    phase: str | None = None,
+) -> dict[str, Any]:
+    """Events between the two per province and per month, under the dashboard's filters.
+
+    Args:
+        store: the store.
+        actor: first actor (id or alias).
+        rival: second actor.
+        country: ISO3 or name; default: the country where the two have the most events.
+        since: first date (inclusive).
+        until: last date (inclusive).
+        event_type: one of the event types, or ``all``.
+        source: only events from this source.
+        phase: only events in this phase of the dyad's phases (intersected with the dates).
+
+    Returns:
+        The fields of :class:`rivalscope.server.models.DyadSummary` (without the version).
+    """
+    if event_type != "all" and event_type not in EVENT_TYPES:
+        raise InputError(f"unknown event type {event_type!r}: use all or {', '.join(EVENT_TYPES)}")
+    if since is not None and until is not None and since > until:
+        raise InputError("since is after until")
+    if country is not None:
+        iso3 = country_iso3(country)
+        if iso3 is None:
+            raise NotFoundError(f"no country is called {country!r}")
+    else:
+        iso3 = main_country(store, actor, rival)
+    dyad = Dyad.of(store, actor, rival, country=iso3, since=since, until=until)
+    window_since, window_until = since, until
+    if phase is not None:
+        chosen = next((p for p in dyad.phases if p.name == phase), None)
+        if chosen is None:
+            names = ", ".join(p.name for p in dyad.phases) or "none for this country"
+            raise InputError(f"no phase is called {phase!r} (phases: {names})")
+        last = chosen.end - dt.timedelta(days=1) if chosen.end else None
+        window_since = max(d for d in (since, chosen.start) if d is not None)
+        window_until = min((d for d in (until, last) if d is not None), default=None)
+    framed = Dyad(dyad.store, dyad.actor, dyad.rival, iso3, window_since, window_until, ())
+    between = framed.between()
+    sources = sorted(
+        str(s) for s in between.select("source").distinct().to_pyarrow().column(0).to_pylist()
+    )
+    t = between
+    if event_type != "all":
+        t = t.filter(t.event_type == event_type)
+    if source is not None:
+        t = t.filter(t.source == source)
+    deaths = t.fatalities_best.fill_null(0).cast("int64").sum()
+    per_province = {
+        row["code"]: row
+        for row in t.group_by(code=t.admin1_code)
+        .aggregate(n=t.count(), deaths=deaths)
+        .to_pyarrow()
+        .to_pylist()
+    }
+    months = (
+        t.group_by(month=month_start(t.date_start))
+        .aggregate(events=t.count(), deaths=deaths)
+        .order_by("month")
+        .to_pyarrow()
+    )
+    places = store.places(iso3) if iso3 else store.places()
+    layout = tile_layout(places) if places.num_rows else {}
+    provinces = []
+    for place in places.to_pylist():
+        counted = per_province.get(place["code"], {})
+        row, col = layout.get(place["code"], (0, 0))
+        provinces.append(
+            {
+                "code": place["code"],
+                "name": place["name"],
+                "row": row,
+                "col": col,
+                "latitude": place["latitude"],
+                "longitude": place["longitude"],
+                "has_boundary": bool(place["has_boundary"]),
+                "events": int(counted.get("n", 0)),
+                "deaths": int(counted.get("deaths") or 0),
+            }
+        )
+    total = sum(int(r["n"]) for r in per_province.values())
+    return {
+        "actor": dyad.actor,
+        "rival": dyad.rival,
+        "country": iso3,
+        "country_name": country_name(iso3) if iso3 else None,
+        "since": window_since,
+        "until": window_until,
+        "event_type": event_type,
+        "source": source,
+        "phase": phase,
+        "phases": [plain(p) for p in dyad.phases],
+        "sources": sources,
+        "events": total,
+        "deaths": sum(int(r["deaths"] or 0) for r in per_province.values()),
+        "unplaced": int(per_province.get(None, {}).get("n", 0)),
+        "provinces": provinces,
+        "months": _zero_filled(months.to_pylist()),
+    }
+
+
+def _zero_filled(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every month from the first to the last with events, zero where a month has none."""
+    if not found:
+        return []
+    counted = {row["month"]: row for row in found}
+    month, last = min(counted), max(counted)
+    months = []
+    while month <= last:
+        row = counted.get(month, {"events": 0, "deaths": 0})
+        months.append(
+            {
+                "month": month.isoformat(),
+                "events": int(row["events"]),
+                "deaths": int(row["deaths"] or 0),
+            }
+        )
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def boundaries(store: Store, country: str | None, *, tolerance: float = 0.005) -> dict[str, Any]:
+    """Province polygons as GeoJSON (simplified for the browser), for the provinces that have one.
+
+    Args:
+        store: the store.
+        country: ISO3 or name; default: every country with events.
+        tolerance: simplification in degrees (0.005 is about 500 m).
+    """
+    import shapely
+    from shapely.geometry import mapping
+
+    places = store.places(country)
+    codes = [
+        c
+        for c, b in zip(places["code"].to_pylist(), places["has_boundary"].to_pylist(), strict=True)
+        if b
+    ]
+    if not codes:
+        return {"type": "FeatureCollection", "features": []}
+    p = store.table("places")
+    shaped = p.filter(p.code.isin(codes)).select("code", "name", "geometry").order_by("code")
+    found = shaped.to_pyarrow().to_pylist()
+    shapes = shapely.simplify(
+        shapely.from_wkb([row["geometry"] for row in found]), tolerance, preserve_topology=True
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": mapping(shape),
+                "properties": {"code": row["code"], "name": row["name"]},
+            }
+            for row, shape in zip(found, shapes, strict=True)
+        ],
+    }
+
+
+# --- defections ---------------------------------------------------------------------------------
+def defections(
+    store: Store,
+    *,
+    involving: list[str] | None = None,
+    country: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> pa.Table:
+    """Defection records that count in analyses, by date.
+
+    Args:
+        store: the store.
+        involving: actors (ids or aliases); records with any of them on either side.
+        country: ISO3 or name.
+        since: first date (inclusive).
+        until: last date (inclusive).
+    """
+    t = store.counted("defections")
+    if involving:
+        ids = [store.actor_id(name) for name in involving]
+        t = t.filter(t.from_actor.isin(ids) | t.to_actor.isin(ids))
+    if country is not None:
+        iso3 = country_iso3(country)
+        if iso3 is None:
+            raise NotFoundError(f"no country is called {country!r}")
+        t = t.filter(t.country_iso3 == iso3)
+    if since is not None:
+        t = t.filter(t.date >= since)
+    if until is not None:
+        t = t.filter(t.date <= until)
+    return t.drop("row_hash").order_by(["date", "defection_id"]).to_pyarrow()
+
+
+def defection_row(store: Store, defection_id: str) -> dict[str, Any] | None:
+    """One stored defection (every column but the fingerprint), or None."""
+    t = store.table("defections")
+    found = t.filter(t.defection_id == defection_id).drop("row_hash").to_pyarrow().to_pylist()
+    return found[0] if found else None
+
+
+_WRITTEN_COLUMNS = tuple(c for c in DEFECTION_COLUMN_NAMES if c not in ("batch_id", "row_hash"))
+
+
+def _resolved(store: Store, fields: dict[str, Any]) -> dict[str, Any]:
+    """The stored form of user-given defection fields: actor ids and raw names, the province
+    code with its name and country."""
+    row = dict(fields)
+    for side in ("from_actor", "to_actor"):
+        if side in fields:
+            name = fields[side]
+            try:
+                row[side] = store.actor_id(name)
+            except NotFoundError as exc:
+                raise InputError(f"{side}: {exc}") from exc
+            row[f"{side}_raw"] = name
+    if row.get("from_actor") and row.get("from_actor") == row.get("to_actor"):
+        raise InputError("from_actor and to_actor are one actor")
+    iso3 = row.get("country_iso3")
+    if "country" in fields:
+        country = row.pop("country")
+        iso3 = country_iso3(country) if country else None
+        if country and iso3 is None:
+            raise InputError(f"country: no country is called {country!r}")
+        row["country_iso3"] = iso3
+    if "admin1" in fields:
+        name = fields["admin1"]
+        if name:
+            try:
+                code = store.place_code(name, iso3)
+            except NotFoundError as exc:
+                raise InputError(f"admin1: {exc}") from exc
+            place = store.con.execute(
+                "SELECT name, country_iso3 FROM places WHERE code = ?", [code]
+            ).fetchone()
+            row["admin1_code"] = code
+            row["admin1"] = place[0] if place else name
+            if place and iso3 not in (None, place[1]):
+                raise InputError(f"admin1: {code} is not in {iso3}")
+            row["country_iso3"] = place[1] if place else iso3
+        else:
+            row["admin1_code"] = row["admin1"] = None
+    return row
+
+
+def _write_defection(store: Store, row: dict[str, Any]) -> IngestResult:
+    table = pa.Table.from_pylist(
+        [{c: row.get(c) for c in _WRITTEN_COLUMNS}],
+        schema=pa.schema(
+            [
+                (c, pa.date32() if c == "date" else pa.int32() if c == "fighters" else pa.string())
+                for c in _WRITTEN_COLUMNS
+            ]
+        ),
+    )
+    return store.write_rows("defections", table, source="api", file=None)
+
+
+def add_defection(store: Store, fields: dict[str, Any]) -> tuple[dict[str, Any], IngestResult]:
+    """Add one defection (the writer's operation for ``POST /api/defections``).
+
+    Raises:
+        InputError: an actor or province is unknown, or a field is invalid.
+        DefectionExists: a defection with that id is stored already (correct it with PATCH).
+    """
+    given = dict(fields)
+    defection_id = given.pop("defection_id", None) or f"api:{uuid.uuid4().hex[:16]}"
+    if defection_row(store, defection_id) is not None:
+        raise DefectionExists(f"defection {defection_id!r} exists already: correct it with PATCH")
+    row = _resolved(store, given)
+    row["defection_id"] = defection_id
+    row.setdefault("source", None)
+    result = _write_defection(store, row)
+    stored = defection_row(store, defection_id)
+    assert stored is not None
+    return stored, result
+
+
+def correct_defection(
+    store: Store, defection_id: str, changes: dict[str, Any]
+) -> tuple[dict[str, Any], IngestResult]:
+    """Correct fields of a stored defection by re-writing the whole row under its id.
+
+    Raises:
+        NotFoundError: no defection has that id.
+        InputError: an actor or province is unknown, or a field is invalid.
+    """
+    current = defection_row(store, defection_id)
+    if current is None:
+        raise NotFoundError(f"no defection has the id {defection_id!r}")
+    for required in ("date", "from_actor", "to_actor"):
+        if required in changes and changes[required] is None:
+            raise InputError(f"{required} cannot be cleared")
+    row = {**current, **_resolved(store, changes)}
+    result = _write_defection(store, row)
+    stored = defection_row(store, defection_id)
+    assert stored is not None
+    return stored, result

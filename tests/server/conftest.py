@@ -1,0 +1,245 @@
+"""A SYNTHETIC store with the awkward rows a server must handle, and `rivalscope serve` run as a
+real process on loopback over a copy of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyarrow as pa
+import pytest
+
+import rivalscope as rs
+from rivalscope.synth import SynthFiles
+
+TOKEN = "serve-test-token-0123456789abcdef"
+HOSTILE = "<script>document.title='PWNED'</script><img src=x onerror=\"document.title='PWNED'\">"
+DEFECTOR = "Mullah Example Akhund"
+REVIEW_IDS = ("text:r1", "text:r2")
+
+
+def _hostile_events() -> pa.Table:
+    return pa.table(
+        {
+            "event_id": ["notes:hostile"],
+            "date_start": [dt.date(2019, 6, 3)],
+            "date_end": [dt.date(2019, 6, 3)],
+            "event_type": ["clash"],
+            "actor1": ["ISKP"],
+            "actor2": ["TALIBAN"],
+            "country_iso3": ["AFG"],
+            "admin1_code": ["AF-NAN"],
+            "admin1": ["Nangarhar"],
+            "latitude": [34.2],
+            "longitude": [70.5],
+            "fatalities_best": [7],
+            "notes": [HOSTILE],
+        }
+    )
+
+
+def _review_events() -> tuple[pa.Table, pa.Table]:
+    rows = pa.table(
+        {
+            "event_id": list(REVIEW_IDS),
+            "date_start": [dt.date(2020, 5, 1), dt.date(2020, 5, 2)],
+            "event_type": ["clash", "clash"],
+            "actor1": ["ISKP", "TALIBAN"],
+            "actor2": ["TALIBAN", "ISKP"],
+            "country_iso3": ["AFG", "AFG"],
+            "admin1_code": ["AF-KNR", "AF-KNR"],
+            "fatalities_best": [4, 2],
+            "notes": ["coded from a report", "coded from a report"],
+        }
+    )
+    details = pa.table(
+        {
+            "item_id": list(REVIEW_IDS),
+            "confidence": [0.9, 0.35],
+            "passage": [
+                "ISKP fighters attacked a Taliban checkpoint in Kunar.",
+                f"Clashes reported {HOSTILE} near Asadabad.",
+            ],
+            "evidence": [json.dumps({"actor1": [0, 4]}), None],
+        }
+    )
+    return rows, details
+
+
+def squares_geojson(store: rs.Store, path: Path, half: float = 0.3) -> Path:
+    """A boundary file with a square around each Afghan province's centre (geoBoundaries
+    properties), so tests can load boundaries without the real file."""
+    features = []
+    for place in store.places("AFG").to_pylist():
+        lat, lon = place["latitude"], place["longitude"]
+        ring = [
+            [lon - half, lat - half],
+            [lon + half, lat - half],
+            [lon + half, lat + half],
+            [lon - half, lat + half],
+            [lon - half, lat - half],
+        ]
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"shapeName": place["name"], "shapeISO": place["code"]},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        )
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    return path
+
+
+def build_store(path: Path, synth_files: SynthFiles, *, boundaries: bool = False) -> Path:
+    """The SYNTHETIC world, one clash whose notes are hostile markup, a named defector, two
+    text-coded events waiting for review and (optionally) square province boundaries."""
+    defections = path.parent / "defections.csv"
+    defections.write_text(
+        "date,from_actor,to_actor,person,role,fighters,admin1,notes\n"
+        f"2016-01-10,Taliban,ISKP,{DEFECTOR},commander,40,Nangarhar,switched with his men\n"
+        "2018-04-02,ISKP,Taliban,,fighter,3,Jowzjan,\n",
+        encoding="utf-8",
+    )
+    with rs.open(path) as store:
+        store.ingest_ucdp(synth_files.ged_csv)
+        store.ingest_acled(synth_files.acled_csv)
+        store.ingest_defections(defections)
+        store.write_rows("events", _hostile_events(), source="notes")
+        rows, details = _review_events()
+        store.write_rows("events", rows, source="text", for_review=True, review_details=details)
+        if boundaries:
+            store.load_boundaries(squares_geojson(store, path.parent / "squares.geojson"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def template_store(tmp_path_factory: pytest.TempPathFactory, synth_files: SynthFiles) -> Path:
+    """Built once; each server works on its own copy."""
+    return build_store(tmp_path_factory.mktemp("serve-template") / "t.duckdb", synth_files)
+
+
+@pytest.fixture(scope="session")
+def template_store_with_boundaries(
+    tmp_path_factory: pytest.TempPathFactory, synth_files: SynthFiles
+) -> Path:
+    folder = tmp_path_factory.mktemp("serve-template-b")
+    return build_store(folder / "t.duckdb", synth_files, boundaries=True)
+
+
+def copy_store(template: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "store.duckdb"
+    shutil.copyfile(template, target)
+    return target
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve_command(db: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "rivalscope.cli", "serve", "--db", str(db), *args]
+
+
+@dataclass
+class Server:
+    """A `rivalscope serve` process and how to reach it."""
+
+    url: str
+    db: Path
+    token: str | None
+    process: subprocess.Popen[bytes]
+    log: Path
+    clients: list[httpx.Client] = field(default_factory=list)
+
+    def client(self, *, auth: bool = False) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else {}
+        made = httpx.Client(base_url=self.url, headers=headers, timeout=120)
+        self.clients.append(made)
+        return made
+
+    def stop(self) -> None:
+        for made in self.clients:
+            made.close()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def wait_for(
+        self, check: Callable[[dict[str, Any]], bool], what: str, timeout: float = 30.0
+    ) -> dict[str, Any]:
+        """Poll /api/info until ``check(info)`` holds; that info."""
+        deadline = time.monotonic() + timeout
+        with httpx.Client(base_url=self.url, timeout=30) as client:
+            while True:
+                info: dict[str, Any] = client.get("/api/info").json()
+                if check(info):
+                    return info
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"timed out waiting for {what}: {info['server']}")
+                time.sleep(0.2)
+
+
+def start_server(
+    db: Path, *, token: bool = True, redact: bool = False, timeout: float = 90.0
+) -> Server:
+    """Run ``rivalscope serve`` on a free loopback port and wait until it answers."""
+    port = free_port()
+    args = ["--port", str(port), "--refresh", "0.3"]
+    if token:
+        token_file = db.parent / "token.txt"
+        token_file.write_text(TOKEN + "\n", encoding="utf-8")
+        token_file.chmod(0o600)
+        args += ["--token-file", str(token_file)]
+    if redact:
+        args.append("--redact")
+    log = db.parent / f"serve-{port}.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            serve_command(db, *args), stdout=sink, stderr=subprocess.STDOUT, cwd=db.parent
+        )
+    server = Server(f"http://127.0.0.1:{port}", db, TOKEN if token else None, process, log)
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise AssertionError(f"the server stopped: {log.read_text(errors='replace')}")
+        try:
+            status = httpx.get(f"{server.url}/api/info", timeout=5).status_code
+        except httpx.TransportError:
+            status = 0
+        if status == 200:
+            return server
+        if status >= 500:
+            server.stop()
+            raise AssertionError(f"the server fails: {log.read_text(errors='replace')}")
+        if time.monotonic() > deadline:
+            server.stop()
+            raise AssertionError(f"the server did not start: {log.read_text(errors='replace')}")
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, template_store_with_boundaries: Path
+) -> Iterator[Server]:
+    """A server with a token over a copy of the store with boundaries (one per test module)."""
+    db = copy_store(template_store_with_boundaries, tmp_path_factory.mktemp("serve"))
+    running = start_server(db)
+    yield running
+    running.stop()
