@@ -20,6 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import rivalscope
+from rivalscope.coding.cli import code_app, review_app
 from rivalscope.errors import RivalscopeError
 from rivalscope.fetch.cli import fetch_app, update_app
 from rivalscope.ingest import STEPS, IngestResult
@@ -43,6 +44,8 @@ app.add_typer(places_app, name="places")
 app.add_typer(fetch_app, name="fetch")
 app.add_typer(update_app, name="update")
 app.add_typer(simulate_app, name="simulate")
+app.add_typer(code_app, name="code")
+app.add_typer(review_app, name="review")
 app.command("serve")(serve)
 
 err = Console(stderr=True)
@@ -326,6 +329,30 @@ def places_load_boundaries(
         err.print(
             f"{result['provinces']} province boundaries loaded; "
             f"{result['events_placed']} events placed by point-in-polygon",
+            highlight=False,
+        )
+
+
+@places_app.command("load-districts")
+def places_load_districts(
+    file: Annotated[
+        Path, typer.Argument(help="CSV of districts: province, district (and an id, a point).")
+    ],
+    db: DbOption = None,
+    country: Annotated[str, typer.Option(help="ISO3 code of the country listed.")] = "AFG",
+    as_json: JsonOption = False,
+) -> None:
+    """Load a district list (level 2 of the gazetteer) for the text coder and maps."""
+    from rivalscope.districts import load_districts
+
+    with _store(db) as store:
+        result = load_districts(store, file, country=country)
+    if as_json:
+        _print_json(result)
+    else:
+        err.print(
+            f"{result['districts']} districts in {result['provinces']} provinces loaded "
+            f"({result['replaced']} replaced)",
             highlight=False,
         )
 
