@@ -59,6 +59,21 @@ def test_government_of_afghanistan_switches_on_15_august_2021(
     assert actors_of(store) == {"1": ("AFG_REPUBLIC", "ISKP"), "2": ("TALIBAN", "ISKP")}
 
 
+@pytest.mark.parametrize("name", ["Afghan forces", "Afghan government forces"])
+def test_generic_afghan_forces_follow_the_takeover(
+    store: rs.Store, tmp_path: Path, name: str
+) -> None:
+    ingest_text(
+        store,
+        tmp_path,
+        ged_rows(
+            (1, 1, name, "IS", "Afghanistan", "2021-08-14"),
+            (2, 1, name, "IS", "Afghanistan", "2021-08-15"),
+        ),
+    )
+    assert actors_of(store) == {"1": ("AFG_REPUBLIC", "ISKP"), "2": ("TALIBAN", "ISKP")}
+
+
 def test_is_depends_on_country(store: rs.Store, tmp_path: Path) -> None:
     ingest_text(
         store,
