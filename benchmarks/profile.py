@@ -1089,7 +1089,7 @@ def pd_hotspots(data: PandasData) -> dict[str, Any]:
     import numpy as np
     from sklearn.cluster import DBSCAN
 
-    from rivalscope.analysis.hotspots import EARTH_RADIUS_KM
+    from rivalscope.analysis.hotspots import EARTH_RADIUS_KM, KM_PER_DEGREE
 
     e = data.events
     attacks = e[
@@ -1103,19 +1103,23 @@ def pd_hotspots(data: PandasData) -> dict[str, Any]:
     for side in (ACTOR, RIVAL):
         mine = attacks[attacks.actor1 == side]
         places = mine.groupby(["latitude", "longitude"]).size().rename("n").reset_index()
+        # the same snapping as ours: a 1 km grid (EPS_KM / 10) decides membership
+        step = EPS_KM / 10 / KM_PER_DEGREE
+        places["gy"] = np.round(places.latitude / step)
+        places["gx"] = np.round(places.longitude / step)
+        grid = places.groupby(["gy", "gx"]).n.sum().reset_index()
         labels = np.empty(0, np.int64)
-        if len(places):
+        if len(grid):
             model = DBSCAN(
                 eps=EPS_KM / EARTH_RADIUS_KM,
                 min_samples=MIN_EVENTS,
                 metric="haversine",
                 algorithm="ball_tree",
             )
-            model.fit(
-                np.radians(places[["latitude", "longitude"]].to_numpy()), sample_weight=places.n
-            )
+            model.fit(np.radians(grid[["gy", "gx"]].to_numpy() * step), sample_weight=grid.n)
             labels = model.labels_
-        places["label"] = labels
+        grid["label"] = labels
+        places = places.merge(grid[["gy", "gx", "label"]], on=["gy", "gx"])
         labelled = mine.merge(
             places[["latitude", "longitude", "label"]], on=["latitude", "longitude"]
         )

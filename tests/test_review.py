@@ -141,3 +141,10 @@ def test_reviewed_defections(store: rs.Store) -> None:
     assert (item["actor1"], item["actor2"], item["fighters"]) == ("TALIBAN", "ISKP", 40)
     review.decide(store, ["text:d1"], "accepted", kind="defection")
     assert dyad.defections().count().to_pyarrow().as_py() == 1
+
+
+def test_names_with_control_characters_are_not_found(store: rs.Store) -> None:
+    with pytest.raises(rs.NotFoundError, match="no actor"):
+        store.actor_id("IS\x00K")
+    with pytest.raises(rs.NotFoundError, match="no province"):
+        store.place_code("Nangar\x00har")

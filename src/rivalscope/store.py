@@ -388,6 +388,8 @@ class Store:
         """
         from rivalscope.ingest import actor_name_key
 
+        if not _printable(name):
+            raise NotFoundError(f"no actor is called {name!r} (see `rivalscope actors`)")
         actors = self.table("actors")
         found = _column(
             actors.filter(actors.actor_id.upper() == name.strip().upper())
@@ -422,6 +424,8 @@ class Store:
         Raises:
             NotFoundError: no province matches, or several do in different countries.
         """
+        if not _printable(name):
+            raise NotFoundError(f"no province is called {name!r}")
         text = name.strip()
         places = self.table("places")
         if _count(places.filter(places.code.upper() == text.upper())):
@@ -851,6 +855,11 @@ def _count(expr: ir.Table) -> int:
 
 def _column(expr: ir.Table) -> list[Any]:
     return expr.to_pyarrow().column(0).to_pylist()
+
+
+def _printable(name: str) -> bool:
+    """Whether a name a user typed has no control characters (no name in the store has)."""
+    return not any(ord(c) < 32 or ord(c) == 127 for c in name)
 
 
 def _plain(values: Sequence[Any]) -> list[Any]:

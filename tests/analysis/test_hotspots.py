@@ -222,3 +222,38 @@ def test_real_iskp_hotspots_are_kabul_then_jalalabad() -> None:
     assert hotspots.great_circle_km(iskp[1]["latitude"], iskp[1]["longitude"], *JALALABAD) < 2
     assert result.noise.to_pylist()[0] == {"side": "ISKP", "events": 30}
     assert result.summary.startswith("ISKP's 78 attacks form 3 hotspots")
+
+
+def test_snapping_changes_membership_only_near_the_boundary(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    rows = []
+    for n in range(3000):
+        seed = (KABUL, JALALABAD)[n % 2]
+        point = offset(seed, float(rng.exponential(6.0)), float(rng.uniform(0, 360)))
+        day = dt.date(2020, 1, 1) + dt.timedelta(days=int(rng.integers(0, 300)))
+        rows.append(ucdp_row(1000 + n, 3, "IS", "Civilians", day, 1, point, "Kabul"))
+    path = tmp_path / "ged.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        handle.write(HEADER)
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    store = rs.open()
+    store.ingest_ucdp(path)
+    dyad = Dyad.of(store, "ISKP", "TALIBAN", country="AFG", phases=())
+    exact = hotspots.compute(dyad, eps_km=2.0, min_events=20, snap_km=0)
+    snapped = hotspots.compute(dyad, eps_km=2.0, min_events=20)
+    assert exact.clusters.num_rows >= 2
+    assert snapped.clusters.num_rows == exact.clusters.num_rows
+    for a in exact.clusters.to_pylist():
+        b = min(
+            snapped.clusters.to_pylist(),
+            key=lambda c: hotspots.great_circle_km(
+                a["latitude"], a["longitude"], c["latitude"], c["longitude"]
+            ),
+        )
+        assert abs(a["events"] - b["events"]) <= 0.02 * a["events"]
+        distance = hotspots.great_circle_km(
+            a["latitude"], a["longitude"], b["latitude"], b["longitude"]
+        )
+        assert distance < 0.2
+    with pytest.raises(InputError, match="snap_km"):
+        hotspots.compute(dyad, snap_km=-1.0)

@@ -2,9 +2,13 @@
 
 An attack is an event of type ``attack`` with the side as actor1 and both coordinates known.
 Clusters are found per side with ``sklearn.cluster.DBSCAN`` (haversine metric, ball tree) on
-the points in radians; identical coordinates are fitted once with their count as sample weight,
-which gives the same clusters as fitting every point and keeps memory small when a source
-geocodes many events to one place. A cluster's centre is the mean of its members' unit vectors
+the points in radians. Coordinates are first snapped to a grid of ``snap_km`` (by default a tenth
+of ``eps_km``: 1 km) and each grid point is fitted once with its count as sample weight: DBSCAN's
+cost grows with the points in each neighbourhood, which a dense record of precise coordinates
+makes quadratic (190,000 distinct attack points: 15 s exact, 3 s snapped). Snapping moves a point
+by at most ``snap_km / sqrt(2)``, so only pairs within that of the ``eps_km`` boundary can be
+judged differently; ``snap_km=0`` fits the exact coordinates. Every statistic of a cluster is
+computed on its members' exact coordinates: a centre is the mean of the members' unit vectors
 turned back into latitude and longitude (correct across the antimeridian).
 """
 
@@ -29,6 +33,8 @@ if TYPE_CHECKING:
 
 EARTH_RADIUS_KM = 6371.0088
 """The mean Earth radius (IUGG) used for every great-circle distance here."""
+KM_PER_DEGREE = EARTH_RADIUS_KM * np.pi / 180
+"""Kilometres per degree of latitude (and of longitude at the equator)."""
 
 CLUSTER_SCHEMA = pa.schema(
     [
@@ -124,19 +130,27 @@ def dbscan_labels(
     return np.asarray(model.labels_, np.int64)[inverse.reshape(-1)]
 
 
-def compute(dyad: Dyad, *, eps_km: float = 10.0, min_events: int = 5) -> Hotspots:
+def compute(
+    dyad: Dyad, *, eps_km: float = 10.0, min_events: int = 5, snap_km: float | None = None
+) -> Hotspots:
     """Cluster each side's attacks.
 
     Args:
         dyad: the frame.
         eps_km: DBSCAN neighbourhood radius in km (> 0).
         min_events: attacks within ``eps_km`` that make a core point (>= 1).
+        snap_km: grid step the coordinates are snapped to first (default ``eps_km / 10``;
+            0 for the exact coordinates).
 
     Raises:
-        InputError: ``eps_km`` is not positive or ``min_events`` is below 1.
+        InputError: ``eps_km`` is not positive, ``snap_km`` is negative or ``min_events`` is
+            below 1.
     """
     if not eps_km > 0:
         raise InputError(f"hotspots: eps_km must be positive, not {eps_km!r}")
+    snap = eps_km / 10 if snap_km is None else snap_km
+    if not snap >= 0:
+        raise InputError(f"hotspots: snap_km must not be negative, not {snap_km!r}")
     if min_events < 1:
         raise InputError(f"hotspots: min_events must be at least 1, not {min_events!r}")
     sides = (dyad.actor, dyad.rival)
@@ -168,7 +182,7 @@ def compute(dyad: Dyad, *, eps_km: float = 10.0, min_events: int = 5) -> Hotspot
     totals: dict[str, int] = {}
     for side in sides:
         mine = attacks.filter(pc.equal(attacks["side"], side))
-        side_clusters, noise[side] = _side_clusters(side, mine, eps_km, min_events)
+        side_clusters, noise[side] = _side_clusters(side, mine, eps_km, min_events, snap)
         totals[side] = int(pc.sum(mine["events"]).as_py() or 0)
         found.extend(side_clusters)
     clusters = pa.Table.from_pylist([dataclasses.asdict(c) for c in found], schema=CLUSTER_SCHEMA)
@@ -200,13 +214,28 @@ class _Cluster:
 
 
 def _side_clusters(
-    side: str, places: pa.Table, eps_km: float, min_events: int
+    side: str, places: pa.Table, eps_km: float, min_events: int, snap_km: float
 ) -> tuple[list[_Cluster], int]:
-    """Cluster one side's attack places (one row per point and province, with its counts)."""
+    """Cluster one side's attack places (one row per point and province, with its counts).
+
+    Membership comes from DBSCAN on the snapped points; every statistic of a cluster is
+    computed on its members' exact coordinates.
+    """
     lat = places["latitude"].to_numpy().astype(float)
     lon = places["longitude"].to_numpy().astype(float)
     events = places["events"].to_numpy().astype(np.int64)
-    labels = dbscan_labels(lat, lon, eps_km, min_events, weights=events)
+    if snap_km > 0 and len(lat):
+        step = snap_km / KM_PER_DEGREE
+        grid, inverse = np.unique(
+            np.round(np.column_stack([lat, lon]) / step), axis=0, return_inverse=True
+        )
+        inverse = inverse.ravel()
+        weights = np.bincount(inverse, weights=events).astype(np.int64)
+        labels = dbscan_labels(
+            grid[:, 0] * step, grid[:, 1] * step, eps_km, min_events, weights=weights
+        )[inverse]
+    else:
+        labels = dbscan_labels(lat, lon, eps_km, min_events, weights=events)
     deaths = places["deaths"].to_numpy().astype(np.int64)
     firsts: list[dt.date] = places["first"].to_pylist()
     lasts: list[dt.date] = places["last"].to_pylist()
