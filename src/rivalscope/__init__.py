@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rivalscope import forecast as forecast
 from rivalscope.errors import (
     ApiError,
     InputError,

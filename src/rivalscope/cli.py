@@ -23,6 +23,7 @@ import rivalscope
 from rivalscope.coding.cli import code_app, review_app
 from rivalscope.errors import RivalscopeError
 from rivalscope.fetch.cli import fetch_app, update_app
+from rivalscope.forecast.cli import forecast_app
 from rivalscope.ingest import STEPS, IngestResult
 from rivalscope.server.cli import serve
 from rivalscope.simulate.cli import app as simulate_app
@@ -44,6 +45,7 @@ app.add_typer(places_app, name="places")
 app.add_typer(fetch_app, name="fetch")
 app.add_typer(update_app, name="update")
 app.add_typer(simulate_app, name="simulate")
+app.add_typer(forecast_app, name="forecast")
 app.add_typer(code_app, name="code")
 app.add_typer(review_app, name="review")
 app.command("serve")(serve)

@@ -1,0 +1,367 @@
+"""``rivalscope forecast`` (the forecast) and ``rivalscope forecast backtest`` (its evaluation).
+
+Registered on the main app by :mod:`rivalscope.cli`; each command opens the store, calls one
+library function and prints: tables on stdout, progress and summaries on stderr, ``--json`` as
+one object on stdout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rivalscope.forecast.spec import MAX_HORIZON
+
+if TYPE_CHECKING:
+    from rivalscope.forecast.backtest import Backtest, OnOrigin
+    from rivalscope.forecast.predict import Forecast
+    from rivalscope.store import Store
+
+forecast_app = typer.Typer(invoke_without_command=True, no_args_is_help=True)
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="DuckDB file (default $RIVALSCOPE_DB or rivalscope.duckdb).",
+        show_default=False,
+    ),
+]
+RivalOption = Annotated[
+    str | None,
+    typer.Option(help="Rival id or alias: needed for --outcome clash; adds its activity."),
+]
+
+
+class Outcome(StrEnum):
+    """The outcomes of :data:`rivalscope.forecast.spec.OUTCOMES`."""
+
+    clash = "clash"
+    attack = "attack"
+    any = "any"
+
+
+class Unit(StrEnum):
+    """The units of :data:`rivalscope.forecast.spec.UNITS`."""
+
+    admin1 = "admin1"
+    admin2 = "admin2"
+
+
+OutcomeOption = Annotated[
+    Outcome,
+    typer.Option(
+        help="clash: actor vs rival; attack: attacks by the actor; any: any event with it.",
+    ),
+]
+HorizonOption = Annotated[
+    int, typer.Option(min=1, max=MAX_HORIZON, help="Months ahead of the last observed month.")
+]
+UnitOption = Annotated[
+    Unit,
+    typer.Option(help="admin1: provinces; admin2: districts as the sources name them."),
+]
+CountryOption = Annotated[
+    str | None,
+    typer.Option(help="ISO3 or name (default: the country with most of the actor's events)."),
+]
+SinceOption = Annotated[
+    str | None,
+    typer.Option(help="First panel month, YYYY-MM (default: the actor's first event there)."),
+]
+PhasesOption = Annotated[
+    Path | None,
+    typer.Option(help="TOML file of phases (default: the country's shipped phases)."),
+]
+
+
+class PredictModel(StrEnum):
+    """Which learned model forecasts."""
+
+    auto = "auto"
+    hgb = "hgb"
+    glm = "glm"
+
+
+class BacktestModel(StrEnum):
+    """Which learned candidates a backtest evaluates."""
+
+    both = "both"
+    hgb = "hgb"
+    glm = "glm"
+
+
+RefitOption = Annotated[
+    int,
+    typer.Option(
+        "--refit-every", min=1, help="Refit the learned models every N origins (1: each)."
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+HtmlOption = Annotated[
+    Path | None, typer.Option(help="Write the offline HTML page (map, tables, charts) here.")
+]
+
+
+@contextmanager
+def _reading(db: str | None) -> Iterator[Store]:
+    from rivalscope.cli import _store
+    from rivalscope.store import default_db
+
+    with _store(db, read_only=Path(db or default_db()).exists()) as store:
+        yield store
+
+
+@contextmanager
+def _progress(hidden: bool) -> Iterator[OnOrigin]:
+    progress = Progress(
+        TextColumn("[bold]backtest"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} months"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=hidden,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("backtest", total=None)
+
+        def on_origin(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield on_origin
+
+
+def _print_json(data: Any) -> None:
+    from rivalscope.cli import _print_json as write
+
+    write(data)
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _score(value: float | None) -> str:
+    return "n/a" if value is None or value != value else f"{value:.3f}"
+
+
+def metrics_table(backtest: Backtest) -> Table:
+    """The backtest's scores as a Rich table: one row per model."""
+    first = backtest.metrics.to_pylist()[0]
+    view = Table(
+        "model",
+        "Brier",
+        "ROC AUC",
+        "avg prec.",
+        "calib. err.",
+        "MSE log",
+        "CRPS",
+        title=(
+            f"Backtest {backtest.start:%Y-%m}..{backtest.end:%Y-%m}: {backtest.spec.describe()}, "
+            f"{backtest.spec.horizon} month(s) ahead"
+        ),
+        caption=(
+            f"{first['events']:,} of {first['forecasts']:,} unit-months had an event. "
+            "* chosen learned model (lowest Brier); persistence and climatology are baselines."
+        ),
+    )
+    for row in backtest.metrics.to_pylist():
+        view.add_row(
+            row["model"] + (" *" if row["chosen"] else ""),
+            _score(row["brier"]),
+            _score(row["roc_auc"]),
+            _score(row["average_precision"]),
+            _score(row["calibration_error"]),
+            _score(row["mse_log"]),
+            _score(row["crps"]),
+        )
+    return view
+
+
+def _print_forecast(result: Forecast, rows: int) -> None:
+    out = Console()
+    view = Table(
+        "rank",
+        "unit",
+        "name",
+        "probability",
+        "expected",
+        "last month",
+        "last 12 months",
+        title=f"{result.spec.describe()} in {result.spec.target_month:%Y-%m} ({result.model})",
+    )
+    for row in result.table.slice(0, rows).to_pylist():
+        view.add_row(
+            str(row["rank"]),
+            row["unit"],
+            row["name"],
+            _percent(row["probability"]),
+            f"{row['expected_count']:.2f}",
+            str(row["last_count"]),
+            str(row["events_12m"]),
+        )
+    out.print(view)
+    if result.backtest is not None:
+        out.print(metrics_table(result.backtest))
+
+
+def _refuse_options_before(ctx: typer.Context) -> None:
+    given = [
+        param.opts[0]
+        for param in ctx.command.params
+        if param.name in ctx.params and ctx.params[param.name] != param.default
+    ]
+    if given:
+        ctx.fail(f"put {', '.join(given)} after `{ctx.invoked_subcommand}`")
+
+
+@forecast_app.callback()
+def forecast(
+    ctx: typer.Context,
+    db: DbOption = None,
+    actor: Annotated[
+        str | None, typer.Option(help="Actor id or alias (ISKP, TALIBAN, ...). Required.")
+    ] = None,
+    rival: RivalOption = None,
+    outcome: OutcomeOption = Outcome.any,
+    horizon: HorizonOption = 1,
+    unit: UnitOption = Unit.admin1,
+    until: Annotated[
+        str | None,
+        typer.Option(help="Last observed month, YYYY-MM (default: the latest event's month)."),
+    ] = None,
+    country: CountryOption = None,
+    since: SinceOption = None,
+    phases: PhasesOption = None,
+    model: Annotated[
+        PredictModel,
+        typer.Option(help="auto: the learned model with the better backtest Brier score."),
+    ] = PredictModel.auto,
+    evaluate: Annotated[
+        int,
+        typer.Option(min=0, help="Months of backtest behind the model (0: none; needs --model)."),
+    ] = 24,
+    refit_every: RefitOption = 1,
+    top: Annotated[int, typer.Option(min=1, help="Units to list on the terminal.")] = 15,
+    as_json: JsonOption = False,
+    html: HtmlOption = None,
+) -> None:
+    """Early warning: where the actor's violence is likely next month, and how far to trust it.
+
+    Per province (or district): the probability of at least one event and the expected count,
+    HORIZON months after the last observed month, ranked, with the backtest that chose the model
+    and compares it with persistence and climatology. `rivalscope forecast backtest ...`
+    evaluates the models month by month instead (its options go after `backtest`).
+    """
+    if ctx.invoked_subcommand is not None:
+        _refuse_options_before(ctx)
+        return
+    if actor is None:
+        ctx.fail("Missing option '--actor' (e.g. --actor ISKP).")
+    from rivalscope.forecast.predict import predict
+
+    with _reading(db) as store, _progress(as_json) as on_origin:
+        result = predict(
+            store,
+            actor,
+            rival=rival,
+            outcome=outcome.value,
+            horizon=horizon,
+            unit=unit.value,
+            country=country,
+            since=since,
+            until=until,
+            phases=phases,
+            model=model.value,
+            evaluate=evaluate,
+            refit_every=refit_every,
+            on_origin=on_origin,
+        )
+        if html is not None:
+            from rivalscope.forecast.report import write_html
+
+            write_html(result, html)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    _print_forecast(result, top)
+    err.print(result.summary, highlight=False, soft_wrap=True)
+    if html is not None:
+        err.print(f"forecast page written to {html}", highlight=False)
+
+
+@forecast_app.command("backtest")
+def backtest_command(
+    actor: Annotated[str, typer.Option(help="Actor id or alias (ISKP, TALIBAN, ...).")],
+    db: DbOption = None,
+    rival: RivalOption = None,
+    outcome: OutcomeOption = Outcome.any,
+    horizon: HorizonOption = 1,
+    unit: UnitOption = Unit.admin1,
+    start: Annotated[
+        str | None,
+        typer.Option(help="First target month evaluated, YYYY-MM (default: 24 before --end)."),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option(help="Last target month evaluated, YYYY-MM (default: the latest data)."),
+    ] = None,
+    country: CountryOption = None,
+    since: SinceOption = None,
+    phases: PhasesOption = None,
+    model: Annotated[
+        BacktestModel,
+        typer.Option(help="The learned candidates to evaluate beside the two baselines."),
+    ] = BacktestModel.both,
+    refit_every: RefitOption = 1,
+    as_json: JsonOption = False,
+    html: HtmlOption = None,
+) -> None:
+    """Rolling-origin backtest of the forecast against persistence and climatology.
+
+    Each target month from START to END is forecast by models trained only on what was known
+    before it; every model is scored on the same forecasts (Brier score, ROC AUC, average
+    precision, calibration, MSE on log counts, CRPS).
+    """
+    from rivalscope.forecast.backtest import backtest
+    from rivalscope.forecast.models import LEARNERS
+
+    learners = LEARNERS if model is BacktestModel.both else (model.value,)
+    with _reading(db) as store, _progress(as_json) as on_origin:
+        result = backtest(
+            store,
+            actor,
+            rival=rival,
+            outcome=outcome.value,
+            horizon=horizon,
+            unit=unit.value,
+            country=country,
+            since=since,
+            start=start,
+            end=end,
+            phases=phases,
+            learners=learners,
+            refit_every=refit_every,
+            on_origin=on_origin,
+        )
+        if html is not None:
+            from rivalscope.forecast.report import write_html
+
+            write_html(result, html)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    Console().print(metrics_table(result))
+    err.print(result.summary, highlight=False, soft_wrap=True)
+    if html is not None:
+        err.print(f"backtest page written to {html}", highlight=False)

@@ -1,0 +1,161 @@
+"""`rivalscope forecast` and `rivalscope forecast backtest` as users run them, on SYNTHETIC data."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import rivalscope as rs
+from rivalscope.cli import app
+from rivalscope.forecast.cli import Outcome, Unit
+from rivalscope.forecast.spec import OUTCOMES, UNITS
+from rivalscope.synth import SynthFiles
+from tests.test_cli import run
+
+MODELS = ["hgb", "glm", "persistence", "climatology"]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory, synth_files: SynthFiles) -> Path:
+    path = tmp_path_factory.mktemp("forecast") / "f.duckdb"
+    with rs.open(path) as store:
+        store.ingest_ucdp(synth_files.ged_csv)
+        store.ingest_acled(synth_files.acled_csv)
+    return path
+
+
+def test_forecast_json(db: Path) -> None:
+    done = run(
+        "forecast", "--db", str(db), "--actor", "ISIS-K", "--outcome", "attack",
+        "--evaluate", "6", "--json",
+    )  # fmt: skip
+    assert done.stderr == "", "no progress bar with --json"
+    printed = json.loads(done.stdout)
+    assert set(printed) == {
+        "spec", "target_month", "model", "calibrated", "summary", "forecast", "map", "backtest",
+        "panel",
+    }  # fmt: skip
+    spec = printed["spec"]
+    assert (spec["actor"], spec["outcome"], spec["unit"], spec["country"]) == (
+        "ISKP",
+        "attack",
+        "admin1",
+        "AFG",
+    )
+    assert (spec["until"], printed["target_month"]) == ("2023-12", "2024-01")
+    rows = printed["forecast"]
+    assert [row["rank"] for row in rows] == list(range(1, 35))
+    assert {row["unit"] for row in rows} == {p["code"] for p in rs.open().places("AFG").to_pylist()}
+    probabilities = [row["probability"] for row in rows]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert all(0 <= p <= 1 for p in probabilities)
+    assert all(row["expected_count"] >= 0 for row in rows)
+    assert set(rows[0]) == {
+        "rank", "unit", "name", "probability", "expected_count", "last_count", "events_12m",
+        "climatology",
+    }  # fmt: skip
+    assert printed["map"]["kind"] == "tiles", "no boundaries loaded"
+    assert len(printed["map"]["tiles"]) == 34
+    backtest = printed["backtest"]
+    assert (backtest["start"], backtest["end"], backtest["months"]) == ("2023-07", "2023-12", 6)
+    assert [m["model"] for m in backtest["metrics"]] == MODELS
+    assert printed["model"] == backtest["chosen"]
+    assert set(backtest["metrics"][0]) >= {"brier", "roc_auc", "average_precision", "crps"}
+    assert printed["panel"]["units"] == 34 and printed["panel"]["neighbours"] == "distance"
+    assert printed["summary"].startswith("For 2024-01, the ")
+
+
+def test_forecast_human_output_and_horizon(db: Path, tmp_path: Path) -> None:
+    page = tmp_path / "f.html"
+    args = ["forecast", "--db", str(db), "--actor", "ISKP", "--rival", "TALIBAN"]
+    args += ["--outcome", "clash", "--horizon", "2", "--until", "2022-06", "--evaluate", "4"]
+    args += ["--model", "glm", "--top", "5", "--html", str(page)]
+    done = CliRunner().invoke(app, args, env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert done.exit_code == 0, done.stderr
+    assert "clashes between ISKP and TALIBAN in 2022-08 (glm)" in done.stdout
+    ranks = re.findall(r"^│ (\d+)\s+│ AF-", done.stdout, flags=re.MULTILINE)
+    assert ranks == ["1", "2", "3", "4", "5"]
+    for model in ("glm *", "persistence", "climatology"):
+        assert f"│ {model}" in done.stdout
+    assert "│ hgb" not in done.stdout, "--model glm evaluates glm only"
+    assert "For 2022-08" in done.stderr
+    assert page.exists() and "Forecast for 2022-08" in page.read_text("utf-8")
+
+
+def test_backtest_prints_the_table(db: Path) -> None:
+    done = run(
+        "forecast", "backtest", "--db", str(db), "--actor", "TALIBAN", "--start", "2023-05",
+        "--end", "2023-06",
+    )  # fmt: skip
+    assert "Backtest 2023-05..2023-06: events involving TALIBAN" in done.stdout
+    rows = re.findall(r"^│ (\w+)(?: \*)?\s+│ (\d\.\d{3}) │", done.stdout, flags=re.MULTILINE)
+    assert [name for name, _ in rows] == MODELS
+    assert done.stdout.count(" * ") + done.stdout.count("* │") >= 1
+    assert "Over 2023-05..2023-06" in done.stderr
+
+
+def test_backtest_json_and_districts(db: Path) -> None:
+    args = ["forecast", "backtest", "--db", str(db), "--actor", "ISKP", "--unit", "admin2"]
+    args += ["--start", "2023-11", "--end", "2023-12", "--model", "hgb", "--json"]
+    printed = json.loads(CliRunner().invoke(app, args).stdout)
+    assert printed["spec"]["unit"] == "admin2"
+    assert printed["units"] > 100
+    assert [m["model"] for m in printed["metrics"]] == ["hgb", "persistence", "climatology"]
+    assert [o["target_month"] for o in printed["origins"]] == ["2023-11-01", "2023-12-01"]
+    assert all(o["trained_through"] <= o["origin"] for o in printed["origins"])
+    assert {r["model"] for r in printed["reliability"]} == {"hgb", "persistence", "climatology"}
+    args = ["forecast", "--db", str(db), "--actor", "ISKP", "--unit", "admin2"]
+    args += ["--model", "glm", "--evaluate", "0", "--json"]
+    districts = json.loads(CliRunner().invoke(app, args).stdout)
+    assert districts["backtest"] is None
+    assert districts["map"]["kind"] == "points"
+    assert all(":" in row["unit"] for row in districts["forecast"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("forecast", "--actor", "ISKP", "--outcome", "clash"), "--outcome clash needs --rival"),
+        (("forecast", "--actor", "NOBODY"), "no actor is called 'NOBODY'"),
+        (("forecast", "--actor", "ISKP", "--until", "2023-13"), "is not a YYYY-MM month"),
+        (("forecast", "--actor", "ISKP", "--evaluate", "0"), "name --model"),
+        (("forecast", "backtest", "--actor", "ISKP", "--start", "2015-02"), "or later"),
+        (("forecast", "backtest", "--actor", "ISKP", "--end", "2030-01"), "after the last month"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(db: Path, args: tuple[str, ...], message: str) -> None:
+    done = CliRunner().invoke(app, [*args, "--db", str(db)])
+    assert done.exit_code == 2
+    assert message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("forecast", "--actor", "ISKP", "--horizon", "7"), "'--horizon'"),
+        (("forecast", "--actor", "ISKP", "--outcome", "battle"), "'battle' is not one of"),
+        (("forecast", "--actor", "ISKP", "backtest"), "put --actor after `backtest`"),
+        (("forecast", "--db", "x.duckdb"), "Missing option '--actor'"),
+        (("forecast", "backtest", "--db", "x.duckdb"), "Missing option '--actor'"),
+    ],
+)
+def test_usage_errors_exit_2(args: tuple[str, ...], message: str) -> None:
+    done = CliRunner().invoke(app, list(args))
+    assert done.exit_code == 2
+    assert "Usage: rivalscope forecast" in done.stderr
+    assert message in done.stderr
+
+
+def test_plain_forecast_shows_help() -> None:
+    done = CliRunner().invoke(app, ["forecast"])
+    assert "backtest" in done.output and "--actor" in done.output
+
+
+def test_choices_match_the_library() -> None:
+    assert tuple(o.value for o in Outcome) == OUTCOMES
+    assert tuple(u.value for u in Unit) == UNITS
