@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/profile.py  # about 5-10 minutes at 10,000,000 events
+	$(BIN)/python benchmarks/code.py
+	$(BIN)/python benchmarks/forecast.py
+	$(BIN)/python benchmarks/simulate.py
+	$(BIN)/python benchmarks/serve.py
+
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/scale.py  # 100,000,000 events as Parquet: disk and hours
 
 clean:
 	rm -rf $(VENV) demo-data demo.duckdb demo.duckdb.wal demo-report.html .pytest_cache \
