@@ -119,3 +119,17 @@ def test_info_matches(backend_store: rs.Store, reference: rs.Store) -> None:
         return summary
 
     assert run(backend_store) == run(reference)
+
+
+def test_forecast_panel_matches(backend_store: rs.Store, reference: rs.Store) -> None:
+    from rivalscope.forecast.panel import build_panel
+    from rivalscope.forecast.spec import resolve
+
+    def run(store: rs.Store) -> str:
+        spec = resolve(store, "TALIBAN", rival="ISKP", outcome="any", country="AFG")
+        panel = build_panel(store, spec)
+        return _same(panel.table.sort_by([("unit", "ascending"), ("month", "ascending")]))
+
+    expected = run(reference)
+    assert '"y": 1' in expected
+    assert run(backend_store) == expected

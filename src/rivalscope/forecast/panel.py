@@ -327,19 +327,25 @@ def state_spells(store: Store, country: str) -> list[tuple[str, dt.date | None, 
     actor of kind ``state`` belonging to the country that no bounded spelling names is the state
     at every date.
     """
-    rows = store.con.execute(
-        """WITH own AS (SELECT actor_id, kind FROM actors WHERE country_iso3 = ?),
-           bounded AS (
-             SELECT DISTINCT a.actor_id, a.valid_from, a.valid_to FROM actor_aliases a
-             JOIN own USING (actor_id)
-             WHERE a.kind = 'state' AND (a.valid_from IS NOT NULL OR a.valid_to IS NOT NULL))
-           SELECT actor_id, valid_from, valid_to FROM bounded
-           UNION ALL
-           SELECT actor_id, NULL, NULL FROM own
-           WHERE kind = 'state' AND actor_id NOT IN (SELECT actor_id FROM bounded)
-           ORDER BY 1, 2 NULLS FIRST""",
-        [country],
-    ).fetchall()
+    actors, aliases = store.table("actors"), store.table("actor_aliases")
+    own = actors.filter(actors.country_iso3 == country).select("actor_id", "kind")
+    bounded = (
+        aliases.filter(
+            aliases.kind == "state",
+            aliases.valid_from.notnull() | aliases.valid_to.notnull(),
+            aliases.actor_id.isin(own.actor_id),
+        )
+        .select("actor_id", "valid_from", "valid_to")
+        .distinct()
+        .to_pyarrow()
+        .to_pylist()
+    )
+    named = {row["actor_id"] for row in bounded}
+    always = own.filter(own.kind == "state").actor_id.to_pyarrow().to_pylist()
+    rows = [(r["actor_id"], r["valid_from"], r["valid_to"]) for r in bounded] + [
+        (actor_id, None, None) for actor_id in always if actor_id not in named
+    ]
+    rows.sort(key=lambda row: (row[0], row[1] is not None, row[1] or dt.date.min))
     return [(str(a), f, t) for a, f, t in rows]
 
 
