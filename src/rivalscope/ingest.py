@@ -778,7 +778,17 @@ class Ingest:
         )
         if self.spec.target != "displacement":
             self.store.register_unregistered("rs_lookup")
-        result = IngestResult(
+        result = self.result(rejected, invalid, good, stored)
+        self.sql(
+            "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self.batch_row(result, sha256, started),
+        )
+        return result
+
+    def result(self, rejected: int, invalid: int, good: int, stored: int) -> IngestResult:
+        """The batch's counts: rows DuckDB rejected, rows that failed a check, good rows, and
+        the good rows stored (new or changed); the rest of the good rows were unchanged."""
+        return IngestResult(
             source=self.spec.name,
             file=str(self.path),
             rows_read=rejected + invalid + good,
@@ -787,22 +797,21 @@ class Ingest:
             rows_unchanged=good - stored,
             batch_id=self.batch_id,
         )
-        self.sql(
-            "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                self.batch_id,
-                self.spec.name,
-                str(self.path),
-                sha256,
-                started,
-                dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                result.rows_read,
-                result.rows_stored,
-                result.rows_quarantined,
-                result.rows_unchanged,
-            ],
-        )
-        return result
+
+    def batch_row(self, result: IngestResult, sha256: str, started: dt.datetime) -> list[Any]:
+        """The ``ingest_batches`` row of this batch, in column order."""
+        return [
+            self.batch_id,
+            self.spec.name,
+            str(self.path),
+            sha256,
+            started,
+            dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            result.rows_read,
+            result.rows_stored,
+            result.rows_quarantined,
+            result.rows_unchanged,
+        ]
 
     def cleanup(self) -> None:
         """Drop the batch's temporary tables and views."""

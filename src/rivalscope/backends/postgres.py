@@ -319,29 +319,10 @@ class PostgresStore(Store):
                        WHERE NOT EXISTS (SELECT 1 FROM actors WHERE actor_id = %s)""",
                     [(actor_id, name, actor_id) for actor_id, name in unregistered],
                 )
-                result = IngestResult(
-                    source=job.spec.name,
-                    file=str(job.path),
-                    rows_read=rejected + invalid + good,
-                    rows_stored=stored,
-                    rows_quarantined=rejected + invalid,
-                    rows_unchanged=good - stored,
-                    batch_id=job.batch_id,
-                )
+                result = job.result(rejected, invalid, good, stored)
                 cur.execute(
                     "INSERT INTO ingest_batches VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    [
-                        job.batch_id,
-                        job.spec.name,
-                        str(job.path),
-                        sha256,
-                        started,
-                        dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                        result.rows_read,
-                        result.rows_stored,
-                        result.rows_quarantined,
-                        result.rows_unchanged,
-                    ],
+                    job.batch_row(result, sha256, started),
                 )
         except psycopg.Error as exc:
             raise StoreError(f"{self.path}: the batch was not stored: {_first_line(exc)}") from exc
