@@ -25,6 +25,8 @@ demo: $(STAMP)
 	@echo "SYNTHETIC demo store: demo.duckdb. Report: demo-report.html (open it in a browser). Try:"
 	@echo "  $(BIN)/rivalscope events --db demo.duckdb --actor ISKP --rival TALIBAN --format csv | head"
 	@echo "  $(BIN)/rivalscope places --db demo.duckdb"
+	@echo "  $(BIN)/rivalscope forecast --db demo.duckdb --actor TALIBAN --outcome any"
+	@echo "  $(BIN)/rivalscope serve --db demo.duckdb    # then open http://127.0.0.1:8750/"
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
