@@ -27,6 +27,7 @@ from rivalscope.fetch.checkpoint import FetchResult, PageProgress
 from rivalscope.fetch.credentials import (
     ACLED_CREDENTIALS_ENV,
     UCDP_TOKEN_ENV,
+    AcledCredentials,
     read_acled_credentials,
     read_ucdp_token,
     readable_by_others,
@@ -143,6 +144,16 @@ def _on_page(progress: Progress) -> Any:
         )
 
     return show
+
+
+def _acled_credentials(path: Path | None) -> AcledCredentials:
+    """The ACLED credentials from ``path`` (or the environment), or a one-line CLI error."""
+    try:
+        credentials = read_acled_credentials(path)
+    except InputError as exc:
+        raise _fail(str(exc)) from None
+    _warn_permissions(path, ACLED_CREDENTIALS_ENV)
+    return credentials
 
 
 def _warn_permissions(path: Path | None, env: str) -> None:
@@ -275,11 +286,7 @@ def fetch_acled(
     as_json: JsonOption = False,
 ) -> None:
     """Fetch ACLED events from ACLED's API (OAuth; resumes an unfinished fetch)."""
-    try:
-        credentials = read_acled_credentials(credentials_file)
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    _warn_permissions(credentials_file, ACLED_CREDENTIALS_ENV)
+    credentials = _acled_credentials(credentials_file)
     start = _date(since)
     with _session(db, as_json) as (store, progress):
         result = acled.fetch_acled(
@@ -313,11 +320,7 @@ def update_acled(
     as_json: JsonOption = False,
 ) -> None:
     """Fetch what ACLED changed since the last fetch and remove the events it deleted."""
-    try:
-        credentials = read_acled_credentials(credentials_file)
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    _warn_permissions(credentials_file, ACLED_CREDENTIALS_ENV)
+    credentials = _acled_credentials(credentials_file)
     with _session(db, as_json) as (store, progress):
         results = acled.update_acled(
             store,

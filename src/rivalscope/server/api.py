@@ -324,17 +324,20 @@ async def actors(ctx: Context) -> Response:
     return await _cached(ctx, ("actors",), lambda r: {"actors": queries.rows(r.store.actors())})
 
 
+PlacesCountryQuery = Annotated[
+    str | None,
+    Query(
+        pattern=TEXT,
+        max_length=100,
+        description="ISO3 or name (default: every country with events).",
+    ),
+]
+
+
 @router.get("/places", response_model=models.Places, tags=["store"], responses=LOOKUP_ERRORS)
 async def places(
     ctx: Context,
-    country: Annotated[
-        str | None,
-        Query(
-            pattern=TEXT,
-            max_length=100,
-            description="ISO3 or name (default: every country with events).",
-        ),
-    ] = None,
+    country: PlacesCountryQuery = None,
 ) -> Response:
     """Provinces with their ISO 3166-2 codes, centres and event counts."""
     return await _cached(
@@ -347,14 +350,7 @@ async def places(
 )
 async def boundaries(
     ctx: Context,
-    country: Annotated[
-        str | None,
-        Query(
-            pattern=TEXT,
-            max_length=100,
-            description="ISO3 or name (default: every country with events).",
-        ),
-    ] = None,
+    country: PlacesCountryQuery = None,
 ) -> Response:
     """Province boundaries as GeoJSON (simplified), for the provinces that have one loaded."""
     return await _cached(
