@@ -56,10 +56,11 @@ def acled(
 def fixture_rows() -> list[list[object]]:
     """Allies: TALIBAN with Haqqani and al-Qaeda in 3 events, with Haqqani as actor2 once more;
     ISKP with Lashkar-e-Islam in 2. Co-location (defaults 3 days, 25 km): TTP 3 km from an ISKP
-    event a day later and 4 km from another two days later (2 pairs); TTP 40 km away or 10 days
-    later, an army clash with ISKP, an unidentified group, an ambiguous attribution and the
-    Taliban next to ISKP events (none counted); TTP 4 km from a Taliban event a day later (1
-    pair with TALIBAN).
+    event a day later and 4 km from another two days later (2 ISKP events with TTP near); TTP
+    40 km from the first (within 50 km it is a second TTP event near the same ISKP event, still
+    one), TTP 10 days later, an army clash with ISKP, an unidentified group, an ambiguous
+    attribution and the Taliban next to ISKP events (none counted); TTP 4 km from a Taliban
+    event a day later (1 Taliban event with TTP near).
     """
     clash = "Battles"
     return [
@@ -143,9 +144,9 @@ def test_edges_and_partners(dyad: Dyad) -> None:
         ("TALIBAN", "TTP", 0, 1, 1, 3),
     ]
     assert result.summary == (
-        "ISKP's strongest partners are LI (ally in 2 events) and TTP (2 event pairs within 3 "
-        "days and 25 km). TALIBAN's strongest partners are HAQQANI (ally in 4 events), AQ (ally "
-        "in 3 events) and TTP (1 event pair within 3 days and 25 km)."
+        "ISKP's strongest partners are LI (ally in 2 events) and TTP (near 2 of its events: "
+        "within 3 days and 25 km). TALIBAN's strongest partners are HAQQANI (ally in 4 events), "
+        "AQ (ally in 3 events) and TTP (near 1 of its events: within 3 days and 25 km)."
     )
 
 
@@ -168,7 +169,8 @@ def test_never_partners(dyad: Dyad) -> None:
         (3, 2.0, None, None),
         (0, 25.0, None, None),
         (1, 25.0, 1, 1),
-        (3, 50.0, 3, 1),
+        (3, 50.0, 2, 1),
+        (30, 50.0, 2, 1),
     ],
 )
 def test_colocation_window(
@@ -229,3 +231,59 @@ def test_real_network_keeps_its_rules() -> None:
         assert edge["source"] < edge["target"]
     iskp = [r for r in rows if r["side"] == "ISKP"]
     assert iskp[0]["partner"] == "AFG_REPUBLIC"
+
+
+@pytest.fixture(scope="module")
+def synth_dyad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dyad]:
+    from rivalscope.synth import generate
+
+    files = generate(
+        tmp_path_factory.mktemp("network-synth"), seed=5, ged_rows=3000, acled_rows=2000
+    )
+    with rs.open() as opened:
+        opened.ingest("ucdp", files.ged_csv)
+        opened.ingest("acled", files.acled_csv)
+        yield Dyad.of(opened, "ISKP", "TALIBAN", country="AFG", phases=())
+
+
+def brute_force(dyad: Dyad, days: int, km: float) -> dict[tuple[str, str], int]:
+    """Every pair of events, checked one by one: the definition, written out."""
+    never = set(network._never_partners(dyad))
+    t = dyad.events()
+    placed = t.filter(t.latitude.notnull(), t.longitude.notnull(), t.actor1.notnull())
+    rows = placed.select("actor1", "actor2", "date_start", "latitude", "longitude").to_pyarrow()
+    events = [r for r in rows.to_pylist() if r["actor1"] not in never]
+    sides = (dyad.actor, dyad.rival)
+    found: dict[tuple[str, str], int] = {}
+    for mine in (e for e in events if e["actor1"] in sides):
+        partners = {
+            other["actor1"]
+            for other in events
+            if other["actor1"] not in sides
+            and other["actor1"] != (mine["actor2"] or "")
+            and (other["actor2"] or "") != mine["actor1"]
+            and abs((other["date_start"] - mine["date_start"]).days) <= days
+            and great_circle_km(
+                mine["latitude"], mine["longitude"], other["latitude"], other["longitude"]
+            )
+            <= km
+        }
+        for partner in partners:
+            key = (min(mine["actor1"], partner), max(mine["actor1"], partner))
+            found[key] = found.get(key, 0) + 1
+    return found
+
+
+@pytest.mark.parametrize(("days", "km"), [(0, 10.0), (3, 25.0), (10, 60.0)])
+def test_colocation_matches_brute_force_both_ways(
+    synth_dyad: Dyad, days: int, km: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows of bits and the backend's join of event pairs give the definition's counts."""
+    expected = brute_force(synth_dyad, days, km)
+    assert len(expected) >= 2, "the synthetic window should give several co-located partners"
+    by_places = network.compute(synth_dyad, days=days, km=km)
+    monkeypatch.setattr(network, "MAX_PLACE_DAYS", 0)
+    by_pairs = network.compute(synth_dyad, days=days, km=km)
+    for result in (by_places, by_pairs):
+        got = {(e[0], e[1]): e[3] for e in edges(result) if e[2] == "colocated"}
+        assert got == expected

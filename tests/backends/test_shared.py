@@ -54,6 +54,18 @@ def test_section_matches_duckdb(section: str, backend_store: rs.Store, reference
     assert _same(got) == _same(expected)
 
 
+def test_colocation_by_pairs_matches(
+    backend_store: rs.Store, reference: rs.Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The backend's own join of event pairs (used when points are too many for rows of
+    bits) gives DuckDB's rows-of-bits answer."""
+    expected = network.compute(_dyad(reference), days=5, km=40.0).edges
+    assert "colocated" in expected["kind"].to_pylist()
+    monkeypatch.setattr(network, "MAX_PLACE_DAYS", 0)
+    got = network.compute(_dyad(backend_store), days=5, km=40.0).edges
+    assert got.to_pylist() == expected.to_pylist()
+
+
 def test_windowed_timeline_matches(backend_store: rs.Store, reference: rs.Store) -> None:
     def run(store: rs.Store) -> str:
         dyad = Dyad.of(store, "ISKP", "TALIBAN", since="2019-06-01", until="2021-12-31")
