@@ -9,7 +9,10 @@ Usage::
    of ``rivalscope export --parquet``: ``events/country_iso3=AFG/year=2021/*.parquet``, plus the
    seeded registry and gazetteer tables), with one DuckDB ``COPY ... PARTITION_BY`` over
    ``range(N)`` (deterministic: every value is a hash of the row number). Ten countries; 40% of
-   the events are in Afghanistan, between ten canonical actors, on 2015-2023.
+   the events are in Afghanistan, between ten canonical actors, on 2015-2023, each on one of
+   100 places per province within about 50 km of its centre (real sources geocode to named
+   places: the UCDP GED rows for Afghanistan put 16,038 events on 4,170 points), as in
+   ``benchmarks/profile.py``.
 2. ``duckdb`` (own child process): load the Parquet into a DuckDB store file (``INSERT INTO
    events SELECT ... FROM read_parquet``), then ``rs.profile(store, "ISKP", "TALIBAN",
    country="AFG")`` with ``memory_limit`` set and ``temp_directory`` in the work directory, so
@@ -70,6 +73,8 @@ TYPES = (
     "state_operation",
     "other",
 )
+SITES = 100
+"""Geocoded places per Afghan province."""
 TARGETS = {"clash": "group_personnel", "attack": "civilians", "state_operation": "state_security"}
 SMALL_TABLES = (
     "defections",
@@ -118,8 +123,10 @@ def generate(out: Path, rows: int, memory_limit: str) -> float:
               []::VARCHAR[] AS assoc_actors2, {targets} ELSE 'unknown' END AS target_type,
               c AS country_iso3, CASE WHEN c = 'AFG' THEN p.code END AS admin1_code,
               NULL::VARCHAR AS admin1, NULL::VARCHAR AS admin2, NULL::VARCHAR AS location,
-              CASE WHEN c = 'AFG' THEN p.latitude + (h3 % 100) / 400.0 END AS latitude,
-              CASE WHEN c = 'AFG' THEN p.longitude + (h4 % 100) / 400.0 END AS longitude,
+              CASE WHEN c = 'AFG' THEN p.latitude - 0.45 + hash(p.k, h4 % {SITES}, 5) % 901 / 1000
+                END AS latitude,
+              CASE WHEN c = 'AFG' THEN p.longitude - 0.55 + hash(p.k, h4 % {SITES}, 6) % 1101 / 1000
+                END AS longitude,
               1 AS geo_precision, CAST(h2 % 7 AS INTEGER) AS fatalities_best,
               CAST(h2 % 7 AS INTEGER) AS fatalities_low, CAST(h2 % 9 AS INTEGER)
               AS fatalities_high, NULL::INTEGER AS civilian_deaths, NULL::VARCHAR AS notes,

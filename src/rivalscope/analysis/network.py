@@ -195,7 +195,7 @@ def _colocated_edges(dyad: Dyad, excluded: list[str], days: int, km: float) -> p
         target=placed.actor2.fill_null(""),
         lat=placed.latitude,
         lon=placed.longitude,
-    ).aggregate(dates=placed.date_start.collect())
+    ).aggregate(days=placed.date_start.epoch_days().cast("int32").collect())
     acts = _Acts.of(grouped.to_pyarrow(), sides)
     if acts is None:
         counted: dict[tuple[str, str], int] = {}
@@ -297,13 +297,13 @@ class _Acts:
         actor = np.array([code[v] for v in rows["actor"].to_pylist()], np.int64)
         order = np.argsort(actor, kind="stable")
         rows = rows.take(pa.array(order))
-        dates = rows["dates"].combine_chunks()
-        days = pc.list_flatten(dates).cast(pa.date32()).cast(pa.int32()).to_numpy()
+        lists = rows["days"].combine_chunks()
+        days = pc.list_flatten(lists).to_numpy(zero_copy_only=False).astype(np.int64)
         coords = np.column_stack(
             [rows["lat"].to_numpy().astype(np.float64), rows["lon"].to_numpy().astype(np.float64)]
         )
         places, place = np.unique(coords, axis=0, return_inverse=True)
-        lengths = pc.list_value_length(dates).to_numpy().astype(np.int64)
+        lengths = pc.list_value_length(lists).to_numpy().astype(np.int64)
         return cls(
             names=names,
             sides=(code[sides[0]], code[sides[1]]),
@@ -311,7 +311,7 @@ class _Acts:
             target=np.array([code[v] for v in rows["target"].to_pylist()], np.int64),
             place=place.reshape(-1).astype(np.int64),
             starts=np.concatenate([[0], np.cumsum(lengths)]),
-            days=days.astype(np.int64) - int(days.min()),
+            days=days - int(days.min()),
             places=places,
         )
 
