@@ -28,7 +28,7 @@ def store_secret(store: Store) -> bytes:
         return bytes.fromhex(str(row[0]))
     secret = secrets.token_bytes(32)
     if not store.read_only:
-        store.con.execute("INSERT INTO meta VALUES ('pseudonym_secret', ?)", [secret.hex()])
+        store.execute("INSERT INTO meta VALUES ('pseudonym_secret', ?)", [secret.hex()])
     return secret
 
 

@@ -3,6 +3,9 @@
 A row written with ``for_review=True`` (see :meth:`rivalscope.Store.write_rows`) starts
 ``pending``; it counts in analyses only once an analyst accepts it. Rejected rows stay in the
 store (so re-coding the same text does not bring them back) but never count.
+
+Reads are Ibis expressions and the decision one parameterized statement pair, so review works on
+every store that takes writes (DuckDB and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -17,19 +20,61 @@ from rivalscope.errors import InputError, NotFoundError
 from rivalscope.schema import REVIEW_KINDS, REVIEW_STATUSES
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
     from rivalscope.store import Store
 
-_ITEMS = """
-SELECT v.item_kind, v.item_id, v.status, v.confidence, v.passage, v.evidence, v.created,
-       v.decided, v.reviewer, e.event_type, e.date_start AS date, e.actor1, e.actor2,
-       e.admin1_code, e.admin2, e.fatalities_best AS fatalities, NULL::INTEGER AS fighters
-FROM reviews v JOIN events e ON v.item_kind = 'event' AND e.event_id = v.item_id
-UNION ALL BY NAME
-SELECT v.item_kind, v.item_id, v.status, v.confidence, v.passage, v.evidence, v.created,
-       v.decided, v.reviewer, 'defection' AS event_type, d.date, d.from_actor AS actor1,
-       d.to_actor AS actor2, d.admin1_code, d.admin2, NULL::INTEGER AS fatalities, d.fighters
-FROM reviews v JOIN defections d ON v.item_kind = 'defection' AND d.defection_id = v.item_id
-"""
+_REVIEW_FIELDS = (
+    "item_kind",
+    "item_id",
+    "status",
+    "confidence",
+    "passage",
+    "evidence",
+    "created",
+    "decided",
+    "reviewer",
+)
+
+
+def _events_under_review(store: Store, reviews: ir.Table) -> ir.Table:
+    import ibis
+
+    e = store.table("events")
+    joined = reviews.filter(reviews.item_kind == "event").inner_join(
+        e, reviews.item_id == e.event_id
+    )
+    return joined.select(
+        *_REVIEW_FIELDS,
+        event_type=joined.event_type,
+        date=joined.date_start,
+        actor1=joined.actor1,
+        actor2=joined.actor2,
+        admin1_code=joined.admin1_code,
+        admin2=joined.admin2,
+        fatalities=joined.fatalities_best,
+        fighters=ibis.null("int32"),
+    )
+
+
+def _defections_under_review(store: Store, reviews: ir.Table) -> ir.Table:
+    import ibis
+
+    d = store.table("defections")
+    joined = reviews.filter(reviews.item_kind == "defection").inner_join(
+        d, reviews.item_id == d.defection_id
+    )
+    return joined.select(
+        *_REVIEW_FIELDS,
+        event_type=ibis.literal("defection"),
+        date=joined.date,
+        actor1=joined.from_actor,
+        actor2=joined.to_actor,
+        admin1_code=joined.admin1_code,
+        admin2=joined.admin2,
+        fatalities=ibis.null("int32"),
+        fighters=joined.fighters,
+    )
 
 
 def items(store: Store, *, status: str | None = "pending", kind: str | None = None) -> pa.Table:
@@ -45,14 +90,16 @@ def items(store: Store, *, status: str | None = "pending", kind: str | None = No
     defection: from and to), admin1_code, admin2, fatalities, fighters.
     """
     _check(status, kind)
-    store.check_supported("reviewing coded rows")
-    return store.con.execute(
-        f"""SELECT * FROM ({_ITEMS})
-        WHERE (CAST(? AS VARCHAR) IS NULL OR status = ?)
-          AND (CAST(? AS VARCHAR) IS NULL OR item_kind = ?)
-        ORDER BY created, item_kind, item_id""",
-        [status, status, kind, kind],
-    ).to_arrow_table()
+    reviews = store.table("reviews")
+    if status is not None:
+        reviews = reviews.filter(reviews.status == status)
+    if kind is not None:
+        reviews = reviews.filter(reviews.item_kind == kind)
+    both = _events_under_review(store, reviews).union(
+        _defections_under_review(store, reviews), distinct=False
+    )
+    table: pa.Table = both.order_by(["created", "item_kind", "item_id"]).to_pyarrow()
+    return table
 
 
 def decide(
@@ -78,29 +125,22 @@ def decide(
     if not ids:
         return 0
     store._writable()
-    store.check_supported("reviewing coded rows")
-    known = {
-        row[0]
-        for row in store.con.execute(
-            "SELECT item_id FROM reviews WHERE item_kind = ? AND list_contains(?, item_id)",
-            [kind, ids],
-        ).fetchall()
-    }
+    reviews = store.table("reviews")
+    found = reviews.filter((reviews.item_kind == kind) & reviews.item_id.isin(ids))
+    known = set(found.select("item_id").to_pyarrow().column(0).to_pylist())
     missing = [i for i in ids if i not in known]
     if missing:
         raise NotFoundError(f"no {kind} under review has the id {missing[0]!r}")
+    decided = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    update = (
+        "UPDATE reviews SET status = ?, decided = ?, reviewer = ? "
+        "WHERE item_kind = ? AND item_id = ANY(?) AND status {} ?"
+    )
+    params = [status, decided, reviewer, kind, ids, status]
     with store.transaction():
-        changed = store.con.execute(
-            """SELECT count(*) FROM reviews
-            WHERE item_kind = ? AND list_contains(?, item_id) AND status <> ?""",
-            [kind, ids, status],
-        ).fetchone()[0]  # type: ignore[index]
-        store.con.execute(
-            """UPDATE reviews SET status = ?, decided = ?, reviewer = ?
-            WHERE item_kind = ? AND list_contains(?, item_id)""",
-            [status, dt.datetime.now(dt.UTC).replace(tzinfo=None), reviewer, kind, ids],
-        )
-    return int(changed)
+        changed = store.execute(update.format("<>"), params)
+        store.execute(update.format("="), params)
+    return changed
 
 
 def _check(status: str | None, kind: str | None) -> None:

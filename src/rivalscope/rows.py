@@ -5,6 +5,11 @@ required). The rows are checked as a whole, fingerprinted like ingested rows, an
 transaction with a batch record, so re-writing the same rows changes nothing and counts them as
 unchanged. Rows written ``for_review`` get a ``pending`` entry in ``reviews`` and count in
 analyses only once accepted (see :mod:`rivalscope.review`).
+
+The rows are typed, fingerprinted and checked in the store's staging DuckDB
+(:attr:`Store.staging`: the store's own database, or for a PostgreSQL store an in-process mirror
+of its registry); the upsert then runs on the store's database in portable SQL, the checked rows
+brought there by :meth:`Store.stage_table`.
 """
 
 from __future__ import annotations
@@ -21,10 +26,13 @@ from rivalscope.schema import (
     DEFECTION_COLUMNS,
     EVENT_COLUMNS,
     EVENT_TYPES,
+    REVIEW_KINDS,
     TARGET_TYPES,
 )
 
 if TYPE_CHECKING:
+    import duckdb
+
     from rivalscope.store import Store
 
 Target = Literal["events", "defections"]
@@ -33,7 +41,7 @@ _TARGETS: Final[dict[str, tuple[str, tuple[tuple[str, str], ...], tuple[str, ...
     "events": ("event_id", EVENT_COLUMNS, ("actor1", "actor2")),
     "defections": ("defection_id", DEFECTION_COLUMNS, ("from_actor", "to_actor")),
 }
-_REVIEW_COLUMNS: Final = ("confidence", "passage", "evidence")
+_REVIEW_COLUMNS: Final = (("confidence", "DOUBLE"), ("passage", "VARCHAR"), ("evidence", "VARCHAR"))
 _NO_DETAILS: Final = pa.table({"item_id": pa.array([], pa.string())})
 
 
@@ -63,78 +71,104 @@ def write_rows(
         _check_review(review_details, key)
     batch_id = f"{source}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    con = store.con
-    incoming, checked = f"rs_rows_{uuid.uuid4().hex[:8]}", f"rs_rows_ok_{uuid.uuid4().hex[:8]}"
-    con.register(incoming, rows)
+    stage = store.staging
+    tag = uuid.uuid4().hex[:8]
+    incoming, checked, reviewed = f"rs_rows_{tag}", f"rs_rows_ok_{tag}", f"rs_rows_rv_{tag}"
+    stage.register(incoming, rows)
     try:
-        present = set(rows.column_names)
-        select = []
-        for name, sql_type in columns:
-            if name == "batch_id" or (name == "source" and target == "events"):
-                select.append(f"CAST(? AS VARCHAR) AS {name}")
-            elif name == "row_hash":
-                continue
-            elif name in present:
-                select.append(f"CAST({name} AS {sql_type}) AS {name}")
-            else:
-                select.append(f"CAST(NULL AS {sql_type}) AS {name}")
-        params: list[object] = [batch_id] if target == "defections" else [source, batch_id]
-        hashed = [n for n in names if n not in ("batch_id", "row_hash")]
-        fingerprint = (
-            "md5(concat_ws(chr(31), "
-            + ", ".join(f"coalesce(CAST({c} AS VARCHAR), chr(0))" for c in hashed)
-            + "))"
-        )
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {checked} AS
-            SELECT *, {fingerprint} AS row_hash FROM (
-              SELECT row_number() OVER () - 1 AS _index, {", ".join(select)} FROM {incoming})""",
-            params,
-        )
+        _check_rows(stage, incoming, checked, target, columns, rows.column_names, source, batch_id)
         try:
-            _validate(store, checked, target, key, actor_columns)
-            review = review_details if review_details is not None else _NO_DETAILS
+            _validate(stage, checked, target, key, actor_columns)
+            if for_review:
+                details = review_details if review_details is not None else _NO_DETAILS
+                _review_rows(stage, checked, key, details, reviewed)
             return _upsert(
                 store,
                 target,
                 key,
                 names,
                 checked,
-                review if for_review else None,
+                reviewed if for_review else None,
                 batch_id,
                 source,
                 file,
                 started,
             )
         finally:
-            con.execute(f"DROP TABLE IF EXISTS {checked}")
+            stage.execute(f"DROP TABLE IF EXISTS {checked}")
+            stage.execute(f"DROP TABLE IF EXISTS {reviewed}")
     finally:
-        con.unregister(incoming)
+        stage.unregister(incoming)
 
 
 def _check_review(review: pa.Table, key: str) -> None:
-    allowed = {"item_id", *_REVIEW_COLUMNS}
+    allowed = {"item_id", *(name for name, _ in _REVIEW_COLUMNS)}
     unknown = [c for c in review.column_names if c not in allowed]
     if unknown or "item_id" not in review.column_names:
         raise InputError(
             f"review rows need an item_id column (the {key}) and may have "
-            f"{', '.join(_REVIEW_COLUMNS)}; got {', '.join(review.column_names)}"
+            f"{', '.join(name for name, _ in _REVIEW_COLUMNS)}; got "
+            f"{', '.join(review.column_names)}"
         )
 
 
-def _first(store: Store, query: str, params: list[object] | None = None) -> tuple[Any, ...] | None:
-    return store.con.execute(query, params or []).fetchone()
+def _check_rows(
+    stage: duckdb.DuckDBPyConnection,
+    incoming: str,
+    checked: str,
+    target: str,
+    columns: tuple[tuple[str, str], ...],
+    given: list[str],
+    source: str,
+    batch_id: str,
+) -> None:
+    """Type the rows into every column of ``target`` (absent ones NULL), with their 0-based
+    ``_index`` and their fingerprint, as the temporary table ``checked`` of ``stage``."""
+    present = set(given)
+    select = []
+    for name, sql_type in columns:
+        if name == "batch_id" or (name == "source" and target == "events"):
+            select.append(f"CAST(? AS VARCHAR) AS {name}")
+        elif name == "row_hash":
+            continue
+        elif name in present:
+            select.append(f"CAST({name} AS {sql_type}) AS {name}")
+        else:
+            select.append(f"CAST(NULL AS {sql_type}) AS {name}")
+    params: list[object] = [batch_id] if target == "defections" else [source, batch_id]
+    hashed = [name for name, _ in columns if name not in ("batch_id", "row_hash")]
+    fingerprint = (
+        "md5(concat_ws(chr(31), "
+        + ", ".join(f"coalesce(CAST({c} AS VARCHAR), chr(0))" for c in hashed)
+        + "))"
+    )
+    stage.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {checked} AS
+        SELECT *, {fingerprint} AS row_hash FROM (
+          SELECT row_number() OVER () - 1 AS _index, {", ".join(select)} FROM {incoming})""",
+        params,
+    )
+
+
+def _first(
+    stage: duckdb.DuckDBPyConnection, query: str, params: list[object] | None = None
+) -> tuple[Any, ...] | None:
+    return stage.execute(query, params or []).fetchone()
 
 
 def _validate(
-    store: Store, table: str, target: str, key: str, actor_columns: tuple[str, ...]
+    stage: duckdb.DuckDBPyConnection,
+    table: str,
+    target: str,
+    key: str,
+    actor_columns: tuple[str, ...],
 ) -> None:
     """Raise :class:`InputError` naming the first bad row (0-based index) and column."""
-    bad = _first(store, f"SELECT _index FROM {table} WHERE {key} IS NULL ORDER BY _index LIMIT 1")
+    bad = _first(stage, f"SELECT _index FROM {table} WHERE {key} IS NULL ORDER BY _index LIMIT 1")
     if bad:
         raise InputError(f"row {bad[0]}: column {key}: the id is missing")
     dup = _first(
-        store,
+        stage,
         f"""SELECT {key}, list(_index ORDER BY _index) FROM {table} GROUP BY {key}
         HAVING count(*) > 1 ORDER BY min(_index) LIMIT 1""",
     )
@@ -142,14 +176,14 @@ def _validate(
         raise InputError(f"rows {dup[1]}: column {key}: duplicate id {dup[0]!r}")
     date_column = "date_start" if target == "events" else "date"
     bad = _first(
-        store, f"SELECT _index FROM {table} WHERE {date_column} IS NULL ORDER BY _index LIMIT 1"
+        stage, f"SELECT _index FROM {table} WHERE {date_column} IS NULL ORDER BY _index LIMIT 1"
     )
     if bad:
         raise InputError(f"row {bad[0]}: column {date_column}: a date is required")
     if target == "events":
         for column, allowed in (("event_type", EVENT_TYPES), ("target_type", TARGET_TYPES)):
             bad = _first(
-                store,
+                stage,
                 f"""SELECT _index, {column} FROM {table}
                 WHERE {column} IS NOT NULL AND NOT list_contains(?, {column})
                 ORDER BY _index LIMIT 1""",
@@ -161,7 +195,7 @@ def _validate(
                 )
     for column in actor_columns:
         bad = _first(
-            store,
+            stage,
             f"""SELECT r._index, r.{column} FROM {table} r
             WHERE r.{column} IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM actors a WHERE a.actor_id = r.{column})
@@ -174,60 +208,80 @@ def _validate(
             )
 
 
+def _review_rows(
+    stage: duckdb.DuckDBPyConnection, checked: str, key: str, details: pa.Table, reviewed: str
+) -> None:
+    """The reviewer's details of every written row (NULL where none was given), as the
+    temporary table ``reviewed`` (item_id, confidence, passage, evidence) of ``stage``."""
+    name = f"{reviewed}_details"
+    stage.register(name, details)
+    try:
+        present = set(details.column_names)
+        values = ", ".join(
+            f"CAST(d.{c} AS {t}) AS {c}" if c in present else f"CAST(NULL AS {t}) AS {c}"
+            for c, t in _REVIEW_COLUMNS
+        )
+        stage.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {reviewed} AS
+            SELECT f.{key} AS item_id, {values}
+            FROM {checked} f LEFT JOIN {name} d ON CAST(d.item_id AS VARCHAR) = f.{key}"""
+        )
+    finally:
+        stage.unregister(name)
+
+
 def _upsert(
     store: Store,
     target: str,
     key: str,
     names: list[str],
-    table: str,
-    review: pa.Table | None,
+    checked: str,
+    reviewed: str | None,
     batch_id: str,
     source: str,
     file: str | None,
     started: dt.datetime,
 ) -> IngestResult:
-    con = store.con
-    total = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
-    review_name = f"rs_review_{uuid.uuid4().hex[:8]}"
-    if review is not None:
-        con.register(review_name, review)
-    try:
-        with store.transaction():
-            con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE {table}_changed AS
-                SELECT f.{key}, t.{key} IS NOT NULL AS existed FROM {table} f
-                LEFT JOIN {target} t ON t.{key} = f.{key}
-                WHERE t.row_hash IS DISTINCT FROM f.row_hash"""
-            )
-            stored = con.execute(f"SELECT count(*) FROM {table}_changed").fetchone()[0]  # type: ignore[index]
-            con.execute(
-                f"""DELETE FROM {target} WHERE {key} IN
-                (SELECT {key} FROM {table}_changed WHERE existed)"""
-            )
-            con.execute(
-                f"""INSERT INTO {target} ({", ".join(names)})
-                SELECT {", ".join("f." + c for c in names)} FROM {table} f
-                SEMI JOIN {table}_changed c ON c.{key} = f.{key}"""
-            )
-            if review is not None:
-                _write_reviews(store, target, table, review_name, started)
-            con.execute(
-                "INSERT INTO ingest_batches VALUES (?, ?, ?, NULL, ?, ?, ?, ?, 0, ?)",
-                [
-                    batch_id,
-                    source,
-                    file,
-                    started,
-                    dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                    total,
-                    stored,
-                    total - stored,
-                ],
-            )
-            con.execute(f"DROP TABLE {table}_changed")
-    finally:
-        if review is not None:
-            con.unregister(review_name)
+    """Upsert the checked rows by id, their review entries and the batch record: one
+    transaction on the store's database, in SQL that DuckDB and PostgreSQL both run."""
+    total = int(store.staging.execute(f"SELECT count(*) FROM {checked}").fetchone()[0])  # type: ignore[index]
+    incoming, changed, reviews = f"{checked}_in", f"{checked}_changed", f"{checked}_reviews"
+    with store.transaction():
+        store.stage_table(incoming, f"SELECT _index, {', '.join(names)} FROM {checked}")
+        stored = store.execute(
+            f"""CREATE TEMP TABLE {changed} AS
+            SELECT f.{key}, t.{key} IS NOT NULL AS existed FROM {incoming} f
+            LEFT JOIN {target} t ON t.{key} = f.{key}
+            WHERE t.row_hash IS DISTINCT FROM f.row_hash"""
+        )
+        store.execute(
+            f"DELETE FROM {target} WHERE {key} IN (SELECT {key} FROM {changed} WHERE existed)"
+        )
+        store.execute(
+            f"""INSERT INTO {target} ({", ".join(names)})
+            SELECT {", ".join("f." + c for c in names)} FROM {incoming} f
+            WHERE EXISTS (SELECT 1 FROM {changed} c WHERE c.{key} = f.{key})
+            ORDER BY f._index"""
+        )
+        if reviewed is not None:
+            store.stage_table(reviews, f"SELECT * FROM {reviewed}")
+            _write_reviews(store, target, changed, reviews, started)
+            store.execute(f"DROP TABLE {reviews}")
+        store.execute(
+            "INSERT INTO ingest_batches VALUES (?, ?, ?, NULL, ?, ?, ?, ?, 0, ?)",
+            [
+                batch_id,
+                source,
+                file,
+                started,
+                dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                total,
+                stored,
+                total - stored,
+            ],
+        )
+        store.execute(f"DROP TABLE {changed}")
+        store.execute(f"DROP TABLE {incoming}")
     return IngestResult(
         source=source,
         file=file or "",
@@ -240,26 +294,22 @@ def _upsert(
 
 
 def _write_reviews(
-    store: Store, target: str, table: str, details: str, started: dt.datetime
+    store: Store, target: str, changed: str, reviews: str, started: dt.datetime
 ) -> None:
     """Every written row gets a review entry: new rows and changed rows are ``pending``
     (a changed row's earlier decision no longer holds); an unchanged row keeps its decision."""
-    kind, key = ("event", "event_id") if target == "events" else ("defection", "defection_id")
-    present = {d[0] for d in store.con.execute(f"SELECT * FROM {details} LIMIT 0").description}
-    values = ", ".join(
-        f"CAST(d.{c} AS {t})" if c in present else f"CAST(NULL AS {t})"
-        for c, t in (("confidence", "DOUBLE"), ("passage", "VARCHAR"), ("evidence", "VARCHAR"))
-    )
-    store.con.execute(
-        f"""DELETE FROM reviews WHERE item_kind = ?
-        AND item_id IN (SELECT {key} FROM {table}_changed)""",
+    kind = "event" if target == "events" else "defection"
+    key = REVIEW_KINDS[kind][1]
+    store.execute(
+        f"DELETE FROM reviews WHERE item_kind = ? AND item_id IN (SELECT {key} FROM {changed})",
         [kind],
     )
-    store.con.execute(
+    store.execute(
         f"""INSERT INTO reviews (item_kind, item_id, status, confidence, passage, evidence,
                                  created)
-        SELECT ?, f.{key}, 'pending', {values}, ?
-        FROM {table} f LEFT JOIN {details} d ON CAST(d.item_id AS VARCHAR) = f.{key}
-        WHERE NOT EXISTS (SELECT 1 FROM reviews v WHERE v.item_kind = ? AND v.item_id = f.{key})""",
+        SELECT ?, r.item_id, 'pending', r.confidence, r.passage, r.evidence, ?
+        FROM {reviews} r
+        WHERE NOT EXISTS
+          (SELECT 1 FROM reviews v WHERE v.item_kind = ? AND v.item_id = r.item_id)""",
         [kind, started, kind],
     )

@@ -120,6 +120,20 @@ class Store:
             raise
         self.con.execute("COMMIT")
 
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement (not a query) with ``?`` parameters on the store's database.
+
+        Returns:
+            The number of rows an INSERT, UPDATE, DELETE or CREATE TABLE ... AS touched.
+        """
+        row = self.con.execute(statement, list(params)).fetchone()
+        return int(row[0]) if row else 0
+
+    def stage_table(self, name: str, query: str) -> None:
+        """Make the rows of ``query``, run on :attr:`staging`, the temporary table ``name`` of
+        the store's own database (drop it with :meth:`execute` ``DROP TABLE``)."""
+        self.con.execute(f"CREATE TEMP TABLE {name} AS {query}")
+
     def _scalar(self, query: str, params: Sequence[Any] = ()) -> Any:
         row = self.con.execute(query, list(params)).fetchone()
         return row[0] if row else None

@@ -3,11 +3,9 @@ transaction per batch; its schema is the canonical one, translated."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import psycopg
-import pyarrow as pa
 import pytest
 
 import rivalscope as rs
@@ -127,19 +125,6 @@ def test_a_second_client_sees_the_same_store(pg_url: str, inputs: Inputs) -> Non
         writer.ingest("acled", inputs.synth.acled_csv)
         with rs.open(pg_url, read_only=True) as reader:
             assert reader.info()["events"] == writer.info()["events"] > 0
-
-
-def test_what_is_not_supported_yet_says_so(pg_url: str) -> None:
-    from rivalscope import review
-
-    rows = pa.table({"event_id": ["text:1"], "date_start": [dt.date(2020, 1, 1)]})
-    with rs.open(pg_url) as store:
-        with pytest.raises(StoreError, match="not supported on a PostgreSQL store"):
-            store.write_rows("events", rows, source="text")
-        with pytest.raises(StoreError, match="not supported on a PostgreSQL store"):
-            review.items(store)
-        with pytest.raises(StoreError, match="not supported on a PostgreSQL store"):
-            review.decide(store, ["text:1"], "accepted")
 
 
 def test_unreachable_server_is_a_store_error() -> None:

@@ -21,6 +21,7 @@ import pytest
 
 import rivalscope as rs
 from rivalscope.synth import SynthFiles
+from tests.backends.conftest import pg_database, pg_server  # noqa: F401 (PostgreSQL fixtures)
 
 TOKEN = "serve-test-token-0123456789abcdef"
 HOSTILE = "<script>document.title='PWNED'</script><img src=x onerror=\"document.title='PWNED'\">"
@@ -100,9 +101,12 @@ def squares_geojson(store: rs.Store, path: Path, half: float = 0.3) -> Path:
     return path
 
 
-def build_store(path: Path, synth_files: SynthFiles, *, boundaries: bool = False) -> Path:
+def build_store(
+    path: Path, synth_files: SynthFiles, *, boundaries: bool = False, db: str | None = None
+) -> Path:
     """The SYNTHETIC world, one clash whose notes are hostile markup, a named defector, two
-    text-coded events waiting for review and (optionally) square province boundaries."""
+    text-coded events waiting for review and (optionally) square province boundaries; in the
+    DuckDB file ``path``, or in the store ``db`` names (files go next to ``path`` then)."""
     defections = path.parent / "defections.csv"
     defections.write_text(
         "date,from_actor,to_actor,person,role,fighters,admin1,notes\n"
@@ -110,7 +114,7 @@ def build_store(path: Path, synth_files: SynthFiles, *, boundaries: bool = False
         "2018-04-02,ISKP,Taliban,,fighter,3,Jowzjan,\n",
         encoding="utf-8",
     )
-    with rs.open(path) as store:
+    with rs.open(db or path) as store:
         store.ingest_ucdp(synth_files.ged_csv)
         store.ingest_acled(synth_files.acled_csv)
         store.ingest_defections(defections)
@@ -149,7 +153,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve_command(db: Path, *args: str) -> list[str]:
+def serve_command(db: Path | str, *args: str) -> list[str]:
     return [sys.executable, "-m", "rivalscope.cli", "serve", "--db", str(db), *args]
 
 
@@ -158,7 +162,7 @@ class Server:
     """A `rivalscope serve` process and how to reach it."""
 
     url: str
-    db: Path
+    db: Path | str
     token: str | None
     process: subprocess.Popen[bytes]
     log: Path
@@ -197,22 +201,29 @@ class Server:
 
 
 def start_server(
-    db: Path, *, token: bool = True, redact: bool = False, timeout: float = 90.0
+    db: Path | str,
+    *,
+    token: bool = True,
+    redact: bool = False,
+    timeout: float = 90.0,
+    folder: Path | None = None,
 ) -> Server:
-    """Run ``rivalscope serve`` on a free loopback port and wait until it answers."""
+    """Run ``rivalscope serve`` on a free loopback port and wait until it answers (``folder``
+    holds the token and the log; default: the store file's folder)."""
+    where = folder if folder is not None else Path(db).parent
     port = free_port()
     args = ["--port", str(port), "--refresh", "0.3"]
     if token:
-        token_file = db.parent / "token.txt"
+        token_file = where / "token.txt"
         token_file.write_text(TOKEN + "\n", encoding="utf-8")
         token_file.chmod(0o600)
         args += ["--token-file", str(token_file)]
     if redact:
         args.append("--redact")
-    log = db.parent / f"serve-{port}.log"
+    log = where / f"serve-{port}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            serve_command(db, *args), stdout=sink, stderr=subprocess.STDOUT, cwd=db.parent
+            serve_command(db, *args), stdout=sink, stderr=subprocess.STDOUT, cwd=where
         )
     server = Server(f"http://127.0.0.1:{port}", db, TOKEN if token else None, process, log)
     deadline = time.monotonic() + timeout

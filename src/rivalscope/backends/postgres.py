@@ -5,7 +5,9 @@ The tables are those of :mod:`rivalscope.schema`, with DuckDB's types translated
 DuckDB store (:mod:`rivalscope.ingest`), against a mirror of the server's actor registry and
 gazetteer; then the quarantine, the new and changed rows (the same ``row_hash`` fingerprint
 upsert) and the batch record go to PostgreSQL with ``COPY``, in one PostgreSQL transaction.
-Reads and analyses are Ibis expressions on the server.
+Rows written by code (:meth:`Store.write_rows`) are typed and checked the same way in the
+staging DuckDB, then upserted by :mod:`rivalscope.rows` in one PostgreSQL transaction. Reads and
+analyses are Ibis expressions on the server.
 """
 
 from __future__ import annotations
@@ -64,6 +66,11 @@ def _connect(url: str) -> psycopg.Connection[Any]:
     import psycopg
 
     return psycopg.connect(url, autocommit=True, client_encoding="utf8")
+
+
+def _pg_params(statement: str) -> str:
+    """A statement with ``?`` parameters in psycopg's ``%s`` style."""
+    return statement.replace("%", "%%").replace("?", "%s")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -147,7 +154,7 @@ class PostgresStore(Store):
         except psycopg.Error as exc:
             raise StoreError(f"cannot open store {self.path}: {_first_line(exc)}") from exc
         self.con = self.pg  # type: ignore[assignment]
-        self._stage = Store(None)
+        self._staged: Store | None = None
         try:
             if not read_only:
                 self._pg_migrate()
@@ -162,7 +169,27 @@ class PostgresStore(Store):
         if self._reader is not None:
             self._reader.close()
         self.pg.close()
-        self._stage.close()
+        if self._staged is not None:
+            self._staged.close()
+
+    def connected(self) -> bool:
+        """Whether the store's connections are open, usable and outside any transaction."""
+        from psycopg.pq import TransactionStatus
+
+        return all(
+            not con.closed
+            and not con.broken
+            and con.info.transaction_status == TransactionStatus.IDLE
+            for con in (self.pg, self._reader)
+            if con is not None
+        )
+
+    @property
+    def _stage(self) -> Store:
+        """The in-process DuckDB store (made on first use: a reader never needs it)."""
+        if self._staged is None:
+            self._staged = Store(None)
+        return self._staged
 
     @property
     def staging(self) -> duckdb.DuckDBPyConnection:
@@ -171,12 +198,34 @@ class PostgresStore(Store):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Run the block as one PostgreSQL transaction."""
+        """Run the block as one PostgreSQL transaction, holding the store's write lock (which
+        serializes it with every other client's ingests and writes)."""
         with self.pg.transaction():
+            self.pg.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
             yield
 
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement (not a query) with ``?`` parameters on the server.
+
+        Returns:
+            The number of rows an INSERT, UPDATE, DELETE or CREATE TABLE ... AS touched.
+        """
+        return max(self.pg.execute(_pg_params(statement), list(params)).rowcount, 0)
+
+    def stage_table(self, name: str, query: str) -> None:
+        """Copy the rows of ``query``, run on the staging DuckDB, into a new temporary table
+        ``name`` on the server (its columns typed as in DuckDB, translated)."""
+        relation = self.staging.sql(query)
+        columns = ", ".join(
+            f'"{column}" {pg_ddl(str(kind))}'
+            for column, kind in zip(relation.columns, relation.dtypes, strict=True)
+        )
+        self.pg.execute(f"CREATE TEMP TABLE {name} ({columns})")
+        with self.pg.cursor() as cursor:
+            copy_to_postgres(self.staging, query, cursor, name)
+
     def _scalar(self, query: str, params: Sequence[Any] = ()) -> Any:
-        row = self.pg.execute(query.replace("?", "%s"), list(params)).fetchone()
+        row = self.pg.execute(_pg_params(query), list(params)).fetchone()
         return row[0] if row else None
 
     def _pg_migrate(self) -> None:
@@ -224,10 +273,10 @@ class PostgresStore(Store):
             )
 
     # --- ingest -------------------------------------------------------------------------------
-    def _mirror(self) -> None:
-        """Refresh the staging DuckDB's registry and gazetteer from the server."""
+    def _mirror(self, tables: Sequence[str] = _MIRRORED) -> None:
+        """Refresh the staging DuckDB's registry and gazetteer (or ``tables``) from the server."""
         stage = self.staging
-        for table in _MIRRORED:
+        for table in tables:
             schema = stage.execute(f"SELECT * FROM {table} LIMIT 0").to_arrow_table().schema
             cursor = self.pg.execute(f"SELECT {', '.join(schema.names)} FROM {table}")
             rows = cursor.fetchall()
@@ -333,16 +382,6 @@ class PostgresStore(Store):
         row = cur.execute(query).fetchone()
         return int(row[0]) if row else 0
 
-    # --- what only a DuckDB store supports so far ------------------------------------------
-    def _unsupported(self, what: str) -> StoreError:
-        return StoreError(
-            f"{what} is not supported on a PostgreSQL store yet: do it in a DuckDB store"
-        )
-
-    def check_supported(self, what: str) -> None:
-        """Raise :class:`StoreError`: the callers (review) need a DuckDB store so far."""
-        raise self._unsupported(what)
-
     def write_rows(
         self,
         target: Literal["events", "defections"],
@@ -353,12 +392,38 @@ class PostgresStore(Store):
         for_review: bool = False,
         review_details: pa.Table | None = None,
     ) -> IngestResult:
-        """Not supported on PostgreSQL yet.
+        """Upsert canonical rows made by code as one batch, as :meth:`Store.write_rows` does.
+
+        The rows are typed, fingerprinted and checked in the staging DuckDB against a fresh
+        mirror of the server's actors; the upsert, the review entries and the batch record are
+        one PostgreSQL transaction.
 
         Raises:
-            StoreError: always.
+            InputError: naming the row (0-based) and column of the first bad value.
+            StoreError: the server refused the write. Nothing is written in either case.
         """
-        raise self._unsupported("writing coded rows (write_rows)")
+        import psycopg
+
+        self._writable()
+        self._mirror(("actors",))
+        try:
+            return super().write_rows(
+                target,
+                rows,
+                source=source,
+                file=file,
+                for_review=for_review,
+                review_details=review_details,
+            )
+        except psycopg.Error as exc:
+            raise StoreError(f"{self.path}: the rows were not stored: {_first_line(exc)}") from exc
+
+    # --- what only a DuckDB store supports so far ------------------------------------------
+    def check_supported(self, what: str) -> None:
+        """Raise :class:`StoreError`: the callers (district lists) need a DuckDB store so far."""
+        raise StoreError(
+            f"{what} is not supported on a PostgreSQL store yet: do it in a DuckDB store"
+        )
 
     def load_actors(self, path: str | Path) -> dict[str, int]:
         """Extend the registry with a user TOML file and re-map stored events' actor names.

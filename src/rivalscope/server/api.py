@@ -29,7 +29,7 @@ from rivalscope.server import models, profiles, queries
 from rivalscope.server.auth import token_matches
 from rivalscope.server.models import TEXT, iso_date
 from rivalscope.server.security import json_bytes
-from rivalscope.server.state import Reader, StoreState
+from rivalscope.server.state import Reader, State
 
 router = APIRouter(prefix="/api")
 
@@ -38,7 +38,7 @@ router = APIRouter(prefix="/api")
 class ServerContext:
     """What the routes share: the store's state and the server's settings."""
 
-    state: StoreState
+    state: State
     token: str | None
     redact: bool
 

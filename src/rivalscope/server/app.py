@@ -19,7 +19,7 @@ from rivalscope.server import api, dashboard
 from rivalscope.server.auth import check_bind
 from rivalscope.server.queries import DefectionExists
 from rivalscope.server.security import MAX_BODY_BYTES, Guard, allowed_hosts_for
-from rivalscope.server.state import StoreBusy, StoreState
+from rivalscope.server.state import State, StoreBusy, StoreState
 
 log = logging.getLogger("rivalscope.server")
 
@@ -29,7 +29,7 @@ class ServerSettings:
     """How to serve a store.
 
     Attributes:
-        db: the DuckDB store file (it must exist).
+        db: the DuckDB store file (it must exist), or a PostgreSQL store's URL.
         host: the address to listen on; anything but loopback needs a token.
         port: the TCP port.
         token: the bearer token writes need (None: writes are disabled).
@@ -37,9 +37,11 @@ class ServerSettings:
         refresh_seconds: how often the server looks for changes made by other processes.
         max_body: the largest request body accepted, in bytes.
         cache_entries: results kept per snapshot.
+        readers: for a PostgreSQL store, the most requests that read at once (each on its own
+            connection).
     """
 
-    db: Path
+    db: Path | str
     host: str = "127.0.0.1"
     port: int = 8750
     token: str | None = None
@@ -47,6 +49,7 @@ class ServerSettings:
     refresh_seconds: float = 2.0
     max_body: int = MAX_BODY_BYTES
     cache_entries: int = 256
+    readers: int = 4
 
 
 def _status_for(exc: RivalscopeError) -> int:
@@ -71,35 +74,61 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-def prepare(settings: ServerSettings) -> StoreState:
-    """Check the settings, take the first snapshot and, for ``redact``, make sure the store has
-    its pseudonym secret.
+def open_state(settings: ServerSettings) -> State:
+    """The server's hold on the store: a snapshot of a DuckDB file, or a reader pool on a
+    PostgreSQL server.
+
+    Raises:
+        StoreError: no store there, or a kind of store the server cannot serve.
+    """
+    from rivalscope.backends import urls
+
+    if not urls.is_url(settings.db):
+        return StoreState(
+            settings.db,
+            refresh_seconds=settings.refresh_seconds,
+            cache_entries=settings.cache_entries,
+        )
+    target = urls.parse(settings.db)
+    if target.kind != "postgres":
+        raise StoreError(
+            f"cannot serve {target.shown}: serve a DuckDB file or a PostgreSQL store (a Spark "
+            "store is for batch analyses)"
+        )
+    from rivalscope.server.pgstate import PostgresState
+
+    return PostgresState(
+        target.location,
+        refresh_seconds=settings.refresh_seconds,
+        cache_entries=settings.cache_entries,
+        pool_size=settings.readers,
+    )
+
+
+def prepare(settings: ServerSettings) -> State:
+    """Check the settings, take the first snapshot (for PostgreSQL: read the store's change
+    signature) and, for ``redact``, make sure the store has its pseudonym secret.
 
     Raises:
         InputError: a non-loopback host without a token.
-        StoreError: no store file; or redaction needs a secret while another process holds it.
+        StoreError: no store; or redaction needs a secret while another process holds it.
     """
     check_bind(settings.host, settings.token)
-    state = StoreState(
-        settings.db,
-        refresh_seconds=settings.refresh_seconds,
-        cache_entries=settings.cache_entries,
-    )
+    state = open_state(settings)
     state.poll()
     if settings.redact:
         _ensure_secret(state)
     return state
 
 
-def _ensure_secret(state: StoreState) -> None:
+def _ensure_secret(state: State) -> None:
     from rivalscope.redact import store_secret
 
     if state.ready:
         with state.reader() as reader:
-            found = reader.store.con.execute(
-                "SELECT count(*) FROM meta WHERE key = 'pseudonym_secret'"
-            ).fetchone()
-        if found and found[0]:
+            meta = reader.store.table("meta")
+            found = meta.filter(meta.key == "pseudonym_secret").count().to_pyarrow().as_py()
+        if found:
             return
     try:
         state.write(store_secret, tables={"meta"})
@@ -110,7 +139,7 @@ def _ensure_secret(state: StoreState) -> None:
         ) from exc
 
 
-def create_app(settings: ServerSettings, state: StoreState | None = None) -> FastAPI:
+def create_app(settings: ServerSettings, state: State | None = None) -> FastAPI:
     """The application serving ``settings.db``.
 
     Args:

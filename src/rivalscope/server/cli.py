@@ -17,7 +17,7 @@ def serve(
         str | None,
         typer.Option(
             "--db",
-            help="DuckDB file (default $RIVALSCOPE_DB or rivalscope.duckdb).",
+            help="DuckDB file or postgresql:// URL (default $RIVALSCOPE_DB or rivalscope.duckdb).",
             show_default=False,
         ),
     ] = None,
@@ -41,21 +41,37 @@ def serve(
         float,
         typer.Option(help="Seconds between looks for changes other processes made.", min=0.2),
     ] = 2.0,
+    readers: Annotated[
+        int,
+        typer.Option(
+            help="PostgreSQL store: the most requests that read at once (one connection each).",
+            min=1,
+            max=64,
+        ),
+    ] = 4,
 ) -> None:
     """Serve the dashboard and the JSON API (http://HOST:PORT/, API reference at /api)."""
     from rich.console import Console
 
+    from rivalscope.backends import urls
     from rivalscope.errors import RivalscopeError
     from rivalscope.server.app import ServerSettings, create_app, prepare
     from rivalscope.server.auth import read_token
     from rivalscope.store import default_db
 
     err = Console(stderr=True)
-    path = Path(db or default_db())
+    given = db or default_db()
+    path: Path | str = given if urls.is_url(given) else Path(given)
     try:
         token = read_token(token_file) if token_file is not None else None
         settings = ServerSettings(
-            db=path, host=host, port=port, token=token, redact=redact, refresh_seconds=refresh
+            db=path,
+            host=host,
+            port=port,
+            token=token,
+            redact=redact,
+            refresh_seconds=refresh,
+            readers=readers,
         )
         state = prepare(settings)
     except RivalscopeError as exc:
@@ -67,8 +83,9 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     writes = "writes need the token" if token else "writes disabled (no --token-file)"
     busy = " · the store is busy: serving when it is free" if not state.ready else ""
+    served = state.path if urls.is_url(given) else path
     err.print(
-        f"Rivalscope serving {path} at http://{shown}:{port}/ (API: /api) · {writes}"
+        f"Rivalscope serving {served} at http://{shown}:{port}/ (API: /api) · {writes}"
         f"{' · names redacted' if redact else ''}{busy}",
         highlight=False,
         soft_wrap=True,

@@ -141,8 +141,14 @@ class Boundaries(BaseModel):
 
 
 class ServerStatus(BaseModel):
-    db: str
-    busy: bool = Field(description="Another process holds the store's write lock.")
+    db: str = Field(description="The store: a DuckDB file, or a URL (password masked).")
+    backend: Literal["duckdb", "postgres"] = Field(
+        description="duckdb: reads come from a snapshot of the file; postgres: straight from "
+        "the database."
+    )
+    busy: bool = Field(
+        description="Another process holds the store's write lock (never for PostgreSQL)."
+    )
     busy_pid: int | None
     busy_since: str | None
     snapshot_version: int
@@ -155,6 +161,9 @@ class ServerStatus(BaseModel):
     version: str
     writes: bool = Field(description="Whether write endpoints are enabled (a token is set).")
     redact: bool
+    pool_size: int | None = Field(
+        None, description="PostgreSQL: the most requests that read at once."
+    )
 
 
 class Info(BaseModel):

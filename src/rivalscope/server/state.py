@@ -1,4 +1,7 @@
-"""The server's hold on the store: a snapshot in memory for reads, one writer for writes.
+"""The server's hold on a DuckDB store: a snapshot in memory for reads, one writer for writes.
+
+(A PostgreSQL store is read directly instead: :mod:`rivalscope.server.pgstate`. Both offer the
+routes what :class:`State` names.)
 
 DuckDB lets one process write a file, and a process that has the file open read-write locks
 every other process out, readers too. A server that kept the store open would stop every
@@ -32,9 +35,10 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import duckdb
 
@@ -81,8 +85,50 @@ class SnapshotStore(Store):
 class Reader:
     """A store to read from during one request, and the snapshot version it sees."""
 
-    store: SnapshotStore
+    store: Store
     version: int
+
+
+class State(Protocol):
+    """What the routes need from the server's hold on a store, whatever its backend.
+
+    Attributes:
+        cache: results computed from the store, keyed by the version they were computed on.
+        version: moves on whenever the data served changes (the cache is cleared then).
+    """
+
+    cache: ResultCache
+    version: int
+
+    @property
+    def path(self) -> Path | str:
+        """The store (a file, or a URL with its password masked)."""
+
+    @property
+    def busy(self) -> bool:
+        """Whether reads come from an older snapshot because another process is writing."""
+
+    @property
+    def ready(self) -> bool:
+        """Whether the store can be read."""
+
+    def start(self) -> None:
+        """Start watching the store for changes made by other processes."""
+
+    def stop(self) -> None:
+        """Stop watching and close every connection."""
+
+    def poll(self) -> bool:
+        """Look for changes once; whether the version moved on."""
+
+    def reader(self) -> AbstractContextManager[Reader]:
+        """A store to read from during one request."""
+
+    def write(self, operation: Callable[[Store], T], *, tables: set[str]) -> T:
+        """Run ``operation`` on the store opened for writing, as the only writer."""
+
+    def status(self) -> dict[str, Any]:
+        """The server's view of the store, for ``/api/info``."""
 
 
 @dataclass(frozen=True)
@@ -399,6 +445,7 @@ class StoreState:
         """The server's view of the store, for ``/api/info``."""
         return {
             "db": str(self.path),
+            "backend": "duckdb",
             "busy": self.busy,
             "busy_pid": self.busy_pid if self.busy_pid and self.busy_pid > 0 else None,
             "busy_since": self.busy_since.isoformat() if self.busy_since else None,
