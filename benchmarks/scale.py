@@ -287,10 +287,16 @@ def _mib(value: float) -> str:
     return f"{value / 2**20:,.1f} MiB"
 
 
-def _bytes(text: str) -> float:
-    number, unit = text.strip().split(" ") if " " in text.strip() else (text[:-3], text[-3:])
-    scale = {"KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}[unit.strip()]
-    return float(number) * scale
+def _limit_bytes(text: str) -> int:
+    """A DuckDB memory setting in bytes, read as DuckDB reads it: KB/MB/GB/TB are powers of
+    1000 and KiB/MiB/GiB/TiB powers of 1024 (DuckDB shows the setting rounded to 0.1 MiB, too
+    coarse to compare a peak with)."""
+    number = text.strip().rstrip("BbIi").rstrip()
+    digits = number.rstrip("KMGTkmgt ")
+    prefix = number[len(digits) :].strip().upper()
+    base = 1024 if text.strip().lower().endswith("ib") else 1000
+    power = {"": 0, "K": 1, "M": 2, "G": 3, "T": 4}[prefix]
+    return int(float(digits) * base**power)
 
 
 def main() -> None:
@@ -331,9 +337,14 @@ def main() -> None:
     if duck["answer"] != spark["answer"]:
         raise SystemExit("the DuckDB and Spark profiles differ: a backend is wrong")
 
+    parts = {
+        name: {k: v for k, v in part.items() if k != "answer"}
+        for name, part in (("duckdb", duck), ("spark", spark))
+    }
+    (work / "scale-result.json").write_text(json.dumps(parts, indent=1) + "\n")
     duck_rate = duck["rows"] / duck["profile_s"]
     spark_rate = spark["rows"] / spark["profile_s"]
-    limit = _bytes(duck["memory_limit"])
+    limit = _limit_bytes(args.memory_limit)
     print()
     print(f"events: {duck['rows']:,} (SYNTHETIC); profiles agree: yes")
     print(
@@ -352,8 +363,9 @@ def main() -> None:
     bigger = duck["arrow_bytes"] > limit
     verdict = "PASS" if under and bigger else "MISS"
     print(
-        f"{verdict}: DuckDB's memory peak {_mib(duck['duckdb_peak_bytes'])} "
-        f"{'<=' if under else '>'} its limit {_mib(limit)}, while the events take "
+        f"{verdict}: DuckDB's memory peak {duck['duckdb_peak_bytes']:,} bytes "
+        f"{'<=' if under else '>'} its limit {limit:,} bytes ({args.memory_limit}), while the "
+        "events take "
         f"{_mib(duck['arrow_bytes'])} in memory as Arrow ({_mib(duck['store_bytes'])} "
         f"compressed in the store file): {'larger' if bigger else 'NOT larger'} than the limit"
     )
