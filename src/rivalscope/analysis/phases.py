@@ -9,7 +9,6 @@ import math
 from dataclasses import dataclass
 from typing import Any, Final
 
-import ibis
 import pyarrow as pa
 
 from rivalscope.analysis.context import Dyad, Phase
@@ -140,27 +139,42 @@ def compute(dyad: Dyad) -> Phases:
 
 
 def _counts(dyad: Dyad) -> dict[str, dict[str, int]]:
+    """Per phase: clashes between the two, attacks by either, their deaths and the provinces
+    with a clash; grouped in the backend by plain columns and summed up here."""
     t = dyad.events()
     a, r = dyad.actor, dyad.rival
-    clash = (t.event_type == "clash") & (
-        ((t.actor1 == a) & (t.actor2 == r)) | ((t.actor1 == r) & (t.actor2 == a))
-    )
-    attack = (t.event_type == "attack") & t.actor1.isin([a, r])
-    either = (clash | attack).fill_null(False)
-    clash = clash.fill_null(False)
-    rows = (
-        t.filter(either)
-        .group_by(phase=dyad.phase_of(t.date_start))
-        .aggregate(
-            clashes=ibis.ifelse(clash, 1, 0).cast("int64").sum(),
-            attacks=ibis.ifelse(attack.fill_null(False), 1, 0).cast("int64").sum(),
-            deaths=t.fatalities_best.fill_null(0).cast("int64").sum(),
-            provinces=t.admin1_code.nunique(where=clash),
+    t = t.filter(t.event_type.isin(["clash", "attack"]), t.actor1.isin([a, r]))
+    groups = (
+        t.group_by(
+            phase=dyad.phase_of(t.date_start),
+            event_type=t.event_type,
+            actor1=t.actor1,
+            actor2=t.actor2,
+            admin1_code=t.admin1_code,
         )
+        .aggregate(events=t.count(), deaths=t.fatalities_best.sum())
         .to_pyarrow()
         .to_pylist()
     )
-    return {row["phase"]: row for row in rows if row["phase"] is not None}
+    counts: dict[str, dict[str, Any]] = {}
+    provinces: dict[str, set[str]] = {}
+    for group in groups:
+        if group["phase"] is None:
+            continue
+        clash = group["event_type"] == "clash" and {group["actor1"], group["actor2"]} == {a, r}
+        if not clash and group["event_type"] != "attack":
+            continue
+        row = counts.setdefault(
+            group["phase"],
+            {"phase": group["phase"], "clashes": 0, "attacks": 0, "deaths": 0, "provinces": 0},
+        )
+        row["clashes" if clash else "attacks"] += int(group["events"])
+        row["deaths"] += int(group["deaths"] or 0)
+        if clash and group["admin1_code"] is not None:
+            provinces.setdefault(group["phase"], set()).add(group["admin1_code"])
+    for phase, row in counts.items():
+        row["provinces"] = len(provinces.get(phase, ()))
+    return counts
 
 
 def _month_number(day: dt.date) -> int:

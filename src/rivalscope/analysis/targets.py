@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import ibis
 import pyarrow as pa
 
 from rivalscope.analysis.context import Dyad
@@ -57,28 +56,25 @@ def compute(dyad: Dyad) -> Targets:
     t = dyad.events()
     a, r = dyad.actor, dyad.rival
     acting = t.filter(t.actor1.isin([a, r]) & t.event_type.isin(ACTING_TYPES))
-    on_rival = ((acting.actor1 == a) & (acting.actor2 == r)) | (
-        (acting.actor1 == r) & (acting.actor2 == a)
-    )
-    labelled = acting.mutate(
-        side=acting.actor1,
-        phase=dyad.phase_of(acting.date_start),
-        target=ibis.ifelse(
-            on_rival.fill_null(False), RIVAL, acting.target_type.fill_null("unknown")
-        ),
-    )
     counted = (
-        labelled.group_by(["side", "phase", "target"])
-        .aggregate(events=labelled.count())
+        acting.group_by(
+            side=acting.actor1,
+            actor2=acting.actor2,
+            phase=dyad.phase_of(acting.date_start),
+            target_type=acting.target_type,
+        )
+        .aggregate(events=acting.count())
         .to_pyarrow()
         .to_pylist()
     )
     sums: dict[tuple[str, str, str], int] = {}
     for row in counted:
         n = int(row["events"])
+        on_rival = {row["side"], row["actor2"]} == {a, r}
+        target = RIVAL if on_rival else (row["target_type"] or "unknown")
         for phase in (ALL, row["phase"]):
             if phase is not None:
-                key = (row["side"], phase, row["target"])
+                key = (row["side"], phase, target)
                 sums[key] = sums.get(key, 0) + n
     phase_order = {name: i for i, name in enumerate([ALL, *(p.name for p in dyad.phases)])}
     rows = []

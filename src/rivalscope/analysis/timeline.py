@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-import ibis
 import pyarrow as pa
 
 from rivalscope.analysis.context import Dyad, month_start
-
-if TYPE_CHECKING:
-    import ibis.expr.types as ir
 
 MONTHLY_MEASURES = (
     "clashes",
@@ -65,41 +60,47 @@ def compute(dyad: Dyad) -> Timeline:
     return Timeline(_summary(dyad, monthly, yearly), monthly, yearly, by_source)
 
 
-def _count(flag: ir.BooleanValue) -> ir.IntegerScalar:
-    return ibis.ifelse(flag, 1, 0).cast("int64").sum()
-
-
 def _monthly(dyad: Dyad) -> pa.Table:
+    """Counted per (month, event type, actor1, actor2) in the backend, a plain group-by with no
+    per-row expression to evaluate; the few thousand groups are sorted into measures here."""
     t = dyad.events()
     a, r = dyad.actor, dyad.rival
-    clash = (t.event_type == "clash") & (
-        ((t.actor1 == a) & (t.actor2 == r)) | ((t.actor1 == r) & (t.actor2 == a))
-    )
-    attack, state_op = t.event_type == "attack", t.event_type == "state_operation"
-    flags = {
-        "clashes": clash,
-        "attacks_by_actor": attack & (t.actor1 == a),
-        "attacks_by_rival": attack & (t.actor1 == r),
-        "state_ops_on_actor": state_op & (t.actor2 == a),
-        "state_ops_on_rival": state_op & (t.actor2 == r),
-    }
-    relevant = ibis.or_(*flags.values())
-    counted = (
-        t.filter(relevant.fill_null(False))
-        .group_by(month=month_start(t.date_start))
-        .aggregate(
-            clash_deaths=ibis.ifelse(clash, t.fatalities_best.fill_null(0), 0).cast("int64").sum(),
-            **{name: _count(flag.fill_null(False)) for name, flag in flags.items()},
+    t = t.filter(t.event_type.isin(["clash", "attack", "state_operation"]))
+    groups = (
+        t.group_by(
+            month=month_start(t.date_start),
+            event_type=t.event_type,
+            actor1=t.actor1,
+            actor2=t.actor2,
         )
+        .aggregate(events=t.count(), deaths=t.fatalities_best.sum())
         .to_pyarrow()
+        .to_pylist()
     )
-    rows = {row["month"]: row for row in counted.to_pylist()}
+    rows: dict[dt.date, dict[str, int]] = {}
+    for group in groups:
+        kind, actor1, actor2 = group["event_type"], group["actor1"], group["actor2"]
+        measures = {
+            "clashes": kind == "clash" and {actor1, actor2} == {a, r},
+            "attacks_by_actor": kind == "attack" and actor1 == a,
+            "attacks_by_rival": kind == "attack" and actor1 == r,
+            "state_ops_on_actor": kind == "state_operation" and actor2 == a,
+            "state_ops_on_rival": kind == "state_operation" and actor2 == r,
+        }
+        if not any(measures.values()):
+            continue
+        row = rows.setdefault(group["month"], dict.fromkeys(MONTHLY_MEASURES, 0))
+        for name, counts in measures.items():
+            if counts:
+                row[name] += int(group["events"])
+        if measures["clashes"]:
+            row["clash_deaths"] += int(group["deaths"] or 0)
     if not rows:
         return MONTHLY_SCHEMA.empty_table()
     months = _month_range(min(rows), max(rows))
     columns: dict[str, list[object]] = {"month": list(months)}
     for name in MONTHLY_MEASURES:
-        columns[name] = [int(rows[m][name] or 0) if m in rows else 0 for m in months]
+        columns[name] = [rows[m][name] if m in rows else 0 for m in months]
     return pa.table(columns, schema=MONTHLY_SCHEMA)
 
 
@@ -132,19 +133,21 @@ def _yearly(monthly: pa.Table) -> pa.Table:
 def _by_source(dyad: Dyad) -> pa.Table:
     t = dyad.events()
     sides = (dyad.actor, dyad.rival)
-    involved = [(t.actor1 == side) | (t.actor2 == side) for side in sides]
-    counted = (
-        t.filter(ibis.or_(*involved).fill_null(False))
-        .group_by("source")
-        .aggregate(**{f"side{i}": _count(flag.fill_null(False)) for i, flag in enumerate(involved)})
-        .order_by("source")
-        .to_pyarrow()
-        .to_pylist()
-    )
+    t = t.filter(t.actor1.isin(sides) | t.actor2.isin(sides))
+    groups = (
+        t.group_by(["source", "actor1", "actor2"]).aggregate(events=t.count()).to_pyarrow()
+    ).to_pylist()
+    counts: dict[tuple[str, str], int] = {}
+    for group in groups:
+        for side in sides:
+            if side in (group["actor1"], group["actor2"]):
+                key = (side, group["source"])
+                counts[key] = counts.get(key, 0) + int(group["events"])
+    sources = sorted({group["source"] for group in groups})
     rows = [
-        {"actor": side, "source": row["source"], "events": int(row[f"side{i}"])}
-        for i, side in enumerate(sides)
-        for row in counted
+        {"actor": side, "source": source, "events": counts.get((side, source), 0)}
+        for side in sides
+        for source in sources
     ]
     return pa.Table.from_pylist(rows, schema=BY_SOURCE_SCHEMA)
 
