@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -166,19 +167,19 @@ def load_districts(store: Store, path: str | Path, *, country: str = "AFG") -> d
 
     Raises:
         InputError: the file is unusable (see :func:`read_districts`) or the country unknown.
-        StoreError: the store is read-only, or of a kind that cannot load districts yet.
+        StoreError: the store is read-only (or a Spark export).
     """
     store._writable()
-    store.check_supported("loading a district list")
     iso3 = gazetteer.country_iso3(country)
     if iso3 is None:
         raise InputError(f"no country is called {country!r}")
+    known = store.table("place_aliases")
     provinces = {
-        key: code
-        for key, code in store.con.execute(
-            "SELECT alias_key, code FROM place_aliases WHERE level = 1 AND country_iso3 = ?",
-            [iso3],
-        ).fetchall()
+        row["alias_key"]: row["code"]
+        for row in known.filter((known.level == 1) & (known.country_iso3 == iso3))
+        .select("alias_key", "code")
+        .to_pyarrow()
+        .to_pylist()
     }
     districts = read_districts(path, provinces, country=iso3)
     taken = set(provinces)
@@ -187,51 +188,53 @@ def load_districts(store: Store, path: str | Path, *, country: str = "AFG") -> d
         for d in districts
         if gazetteer.place_key(d.name) and gazetteer.place_key(d.name) not in taken
     ]
+    text = pa.string()
     places_rows = pa.table(
         {
-            "code": [d.code for d in districts],
-            "name": [d.name for d in districts],
+            "code": pa.array([d.code for d in districts], text),
+            "name": pa.array([d.name for d in districts], text),
             "level": pa.array([LEVEL] * len(districts), pa.int32()),
-            "parent": [d.province for d in districts],
-            "country_iso3": [iso3] * len(districts),
+            "parent": pa.array([d.province for d in districts], text),
+            "country_iso3": pa.array([iso3] * len(districts), text),
             "latitude": pa.array([d.latitude for d in districts], pa.float64()),
             "longitude": pa.array([d.longitude for d in districts], pa.float64()),
         }
     )
     alias_rows = pa.table(
         {
-            "alias_key": [a[0] for a in aliases],
-            "alias": [a[1] for a in aliases],
-            "code": [a[2] for a in aliases],
-            "country_iso3": [iso3] * len(aliases),
+            "alias_key": pa.array([a[0] for a in aliases], text),
+            "alias": pa.array([a[1] for a in aliases], text),
+            "code": pa.array([a[2] for a in aliases], text),
+            "country_iso3": pa.array([iso3] * len(aliases), text),
             "level": pa.array([LEVEL] * len(aliases), pa.int32()),
         }
     )
-    replaced = store.con.execute(
-        "SELECT count(*) FROM places WHERE level = ? AND country_iso3 = ?", [LEVEL, iso3]
-    ).fetchone()
+    tag = uuid.uuid4().hex[:8]
+    new_places, new_aliases = f"rs_district_places_{tag}", f"rs_district_aliases_{tag}"
     with store.transaction():
-        store.con.execute(
+        replaced = store.execute(
+            "DELETE FROM places WHERE level = ? AND country_iso3 = ?", [LEVEL, iso3]
+        )
+        store.execute(
             "DELETE FROM place_aliases WHERE level = ? AND country_iso3 = ?", [LEVEL, iso3]
         )
-        store.con.execute("DELETE FROM places WHERE level = ? AND country_iso3 = ?", [LEVEL, iso3])
-        store.con.register("rs_district_places", places_rows)
-        store.con.execute(
-            """INSERT INTO places (code, name, level, parent, country_iso3, latitude, longitude)
-               SELECT code, name, level, parent, country_iso3, latitude, longitude
-               FROM rs_district_places"""
+        store.stage_rows(new_places, places_rows)
+        store.execute(
+            f"""INSERT INTO places (code, name, level, parent, country_iso3, latitude, longitude)
+            SELECT code, name, level, parent, country_iso3, latitude, longitude
+            FROM {new_places}"""
         )
-        store.con.unregister("rs_district_places")
-        store.con.register("rs_district_aliases", alias_rows)
-        store.con.execute(
-            """INSERT INTO place_aliases (alias_key, alias, code, country_iso3, level)
-               SELECT alias_key, alias, code, country_iso3, level FROM rs_district_aliases"""
+        store.stage_rows(new_aliases, alias_rows)
+        store.execute(
+            f"""INSERT INTO place_aliases (alias_key, alias, code, country_iso3, level)
+            SELECT alias_key, alias, code, country_iso3, level FROM {new_aliases}"""
         )
-        store.con.unregister("rs_district_aliases")
+        store.execute(f"DROP TABLE {new_places}")
+        store.execute(f"DROP TABLE {new_aliases}")
     return {
         "districts": len(districts),
         "provinces": len({d.province for d in districts}),
         "aliases": len(aliases),
         "aliases_skipped": len(districts) - len(aliases),
-        "replaced": int(replaced[0]) if replaced else 0,
+        "replaced": replaced,
     }

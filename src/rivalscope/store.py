@@ -103,12 +103,6 @@ class Store:
         """The DuckDB connection an ingest stages and checks a file in (here: the store's own)."""
         return self.con
 
-    def check_supported(self, what: str) -> None:
-        """Raise :class:`StoreError` when this kind of store cannot do ``what`` yet.
-
-        A DuckDB store does everything; see :mod:`rivalscope.backends` for the others.
-        """
-
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Run the block as one transaction: all of it is committed, or none of it."""
@@ -133,6 +127,16 @@ class Store:
         """Make the rows of ``query``, run on :attr:`staging`, the temporary table ``name`` of
         the store's own database (drop it with :meth:`execute` ``DROP TABLE``)."""
         self.con.execute(f"CREATE TEMP TABLE {name} AS {query}")
+
+    def stage_rows(self, name: str, rows: pa.Table) -> None:
+        """Make ``rows`` the temporary table ``name`` of the store's own database, as
+        :meth:`stage_table` does (drop it with :meth:`execute` ``DROP TABLE``)."""
+        view = f"{name}_arrow"
+        self.staging.register(view, rows)
+        try:
+            self.stage_table(name, f"SELECT * FROM {view}")
+        finally:
+            self.staging.unregister(view)
 
     def _scalar(self, query: str, params: Sequence[Any] = ()) -> Any:
         row = self.con.execute(query, list(params)).fetchone()

@@ -418,13 +418,7 @@ class PostgresStore(Store):
         except psycopg.Error as exc:
             raise StoreError(f"{self.path}: the rows were not stored: {_first_line(exc)}") from exc
 
-    # --- what only a DuckDB store supports so far ------------------------------------------
-    def check_supported(self, what: str) -> None:
-        """Raise :class:`StoreError`: the callers (district lists) need a DuckDB store so far."""
-        raise StoreError(
-            f"{what} is not supported on a PostgreSQL store yet: do it in a DuckDB store"
-        )
-
+    # --- registry and gazetteer ---------------------------------------------------------------
     def load_actors(self, path: str | Path) -> dict[str, int]:
         """Extend the registry with a user TOML file and re-map stored events' actor names.
 

@@ -115,10 +115,6 @@ class SparkStore(Store):
             "or PostgreSQL store, then `rivalscope export --parquet DIR`"
         )
 
-    def check_supported(self, what: str) -> None:
-        """Raise :class:`StoreError`: a Spark store only runs the analyses and the reads."""
-        raise StoreError(f"{what} is not supported on a Spark store: use the DuckDB store")
-
     def ibis(self) -> Any:
         """The Ibis PySpark backend over this store's session."""
         return self._ibis

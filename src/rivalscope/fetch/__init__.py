@@ -8,7 +8,9 @@
 
 Pages are kept raw in a local cache (:mod:`rivalscope.fetch.cache`), converted to the CSV layout
 of each source's downloads and ingested by the same adapters; a checkpoint after each page lets
-a killed fetch continue where it stopped (:mod:`rivalscope.fetch.checkpoint`).
+a killed fetch continue where it stopped (:mod:`rivalscope.fetch.checkpoint`). The store may be
+a DuckDB file or a PostgreSQL server: the bookkeeping is read through Ibis and written with
+portable SQL (:meth:`rivalscope.Store.execute`), so both take the same path.
 """
 
 from __future__ import annotations

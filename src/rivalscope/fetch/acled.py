@@ -31,7 +31,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pyarrow as pa
@@ -52,6 +52,9 @@ from rivalscope.fetch.checkpoint import (
 from rivalscope.fetch.credentials import AcledCredentials
 from rivalscope.fetch.http import ApiClient, ApiError, RetryPolicy, Service
 from rivalscope.store import Store
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 DEFAULT_URL = "https://acleddata.com"
 URL_ENV = "RIVALSCOPE_ACLED_URL"
@@ -353,9 +356,11 @@ def fetch_acled(
 
     Raises:
         ApiError: ACLED refused the credentials or access, or kept failing.
+        StoreError: the store is read-only.
     """
     if page_size < 1:
         raise InputError(f"--page-size {page_size}: use a positive number")
+    store._writable()
     scope = _scope(country, since, page_size)
     run = start_or_resume(store, "acled", "events", scope)
     cache = PageCache(cache_dir or default_cache_dir(), "acled", run.run_id)
@@ -377,14 +382,24 @@ def fetch_acled(
     return result
 
 
+def _finished_acled_runs(store: Store, kinds: tuple[str, ...]) -> ir.Table:
+    runs = store.table("fetch_runs")
+    return runs.filter((runs.source == "acled") & runs.kind.isin(kinds) & runs.finished.notnull())
+
+
 def _finished_scopes(store: Store) -> dict[str, tuple[dict[str, Any], int | None]]:
     """Each earlier fetch's filters, with the largest ``timestamp`` stored for them."""
     scopes: dict[str, tuple[dict[str, Any], int | None]] = {}
-    for params_text, stamp in store.con.execute(
-        """SELECT params, max_timestamp FROM fetch_runs WHERE source = 'acled'
-           AND kind IN ('events', 'update') AND finished IS NOT NULL ORDER BY started"""
-    ).fetchall():
-        params = json.loads(params_text)
+    finished = (
+        _finished_acled_runs(store, ("events", "update"))
+        .order_by("started")
+        .select("params", "max_timestamp")
+        .to_pyarrow()
+        .to_pylist()
+    )
+    for row in finished:
+        params = json.loads(row["params"])
+        stamp = row["max_timestamp"]
         scope = _scope(params.get("country"), params.get("since"), int(params["page_size"]))
         key = json.dumps(scope, sort_keys=True)
         best = scopes.get(key, (scope, None))[1]
@@ -394,15 +409,26 @@ def _finished_scopes(store: Store) -> dict[str, tuple[dict[str, Any], int | None
     return scopes
 
 
+def _epoch(moment: dt.datetime) -> int:
+    """Unix seconds of a stored (naive UTC) timestamp, rounded to the nearest second."""
+    return round(moment.replace(tzinfo=dt.UTC).timestamp())
+
+
 def _first_deletion_cursor(store: Store) -> int:
     """Where deletions start the first time: the earliest fetch, less a day of overlap."""
-    row = store.con.execute(
-        """SELECT min(least(coalesce(max_timestamp, epoch(started)::BIGINT),
-                            epoch(started)::BIGINT))
-           FROM fetch_runs WHERE source = 'acled' AND kind = 'events'
-           AND finished IS NOT NULL"""
-    ).fetchone()
-    first = int(row[0]) if row and row[0] is not None else int(time.time())
+    finished = (
+        _finished_acled_runs(store, ("events",))
+        .select("max_timestamp", "started")
+        .to_pyarrow()
+        .to_pylist()
+    )
+    starts = [
+        min(_epoch(row["started"]), row["max_timestamp"])
+        if row["max_timestamp"] is not None
+        else _epoch(row["started"])
+        for row in finished
+    ]
+    first = min(starts) if starts else int(time.time())
     return max(0, first - DELETION_OVERLAP)
 
 
@@ -431,7 +457,9 @@ def update_acled(
     Raises:
         InputError: the store holds no finished ACLED fetch (for ``country``).
         ApiError: ACLED refused the credentials or access, or kept failing.
+        StoreError: the store is read-only.
     """
+    store._writable()
     scopes = list(_finished_scopes(store).values())
     if country is not None:
         scopes = [s for s in scopes if s[0]["country"] == country]
@@ -445,13 +473,8 @@ def update_acled(
             + " in this store: run `rivalscope fetch acled` first"
             + (f" (fetched: {', '.join(known)})" if known else "")
         )
-    prior = store.con.execute(
-        """SELECT max(max_timestamp) FROM fetch_runs WHERE source = 'acled'
-           AND kind = 'deletions' AND finished IS NOT NULL"""
-    ).fetchone()
-    deleted_since = (
-        int(prior[0]) if prior and prior[0] is not None else _first_deletion_cursor(store)
-    )
+    prior = _finished_acled_runs(store, ("deletions",)).max_timestamp.max().to_pyarrow().as_py()
+    deleted_since = int(prior) if prior is not None else _first_deletion_cursor(store)
     root = cache_dir or default_cache_dir()
     results: list[FetchResult] = []
     client, session = _open(credentials, url, retry, clock, transport)

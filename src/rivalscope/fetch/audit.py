@@ -3,11 +3,16 @@
 Two things remove events: ACLED's deletions endpoint (an event ACLED withdrew) and a UCDP GED
 release superseding the Candidate rows it covers. The row as it was is kept as JSON, with the
 reason, the source's own deletion time when it gives one, and the fetch run that removed it.
+
+The removal is portable SQL run through :meth:`Store.execute` (the ids brought in by
+:meth:`Store.stage_rows`) and the audit is read through Ibis, so both work on every store that
+takes writes (DuckDB and PostgreSQL).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pyarrow as pa
 
@@ -34,40 +39,47 @@ def delete_events(
     """
     if "source_deleted_at" not in ids.column_names:
         ids = ids.append_column("source_deleted_at", pa.nulls(ids.num_rows, pa.timestamp("us")))
-    store.con.register("rs_delete_ids", ids.select(["event_id", "source_deleted_at"]))
-    try:
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        store.con.execute(
-            """CREATE OR REPLACE TEMP TABLE rs_deleting AS
-               SELECT e.event_id, any_value(d.source_deleted_at) AS source_deleted_at
-               FROM events e JOIN rs_delete_ids d ON d.event_id = e.event_id
-               GROUP BY e.event_id"""
+    named = pa.table(
+        {
+            "event_id": ids.column("event_id").cast(pa.string()),
+            "source_deleted_at": ids.column("source_deleted_at").cast(pa.timestamp("us")),
+        }
+    )
+    tag = uuid.uuid4().hex[:8]
+    given, deleting = f"rs_delete_ids_{tag}", f"rs_deleting_{tag}"
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    store.stage_rows(given, named)
+    removed = store.execute(
+        f"""CREATE TEMP TABLE {deleting} AS
+        SELECT e.event_id, max(d.source_deleted_at) AS source_deleted_at
+        FROM events e JOIN {given} d ON d.event_id = e.event_id
+        GROUP BY e.event_id"""
+    )
+    if removed:
+        store.execute(
+            f"""INSERT INTO deleted_events (event_id, source, reason, source_deleted_at,
+               deleted, run_id, event)
+            SELECT e.event_id, e.source, CAST(? AS VARCHAR), d.source_deleted_at,
+                   CAST(? AS TIMESTAMP), CAST(? AS VARCHAR), CAST(to_json(e) AS VARCHAR)
+            FROM events e JOIN {deleting} d ON d.event_id = e.event_id""",
+            [reason, now, run_id],
         )
-        count = store.con.execute("SELECT count(*) FROM rs_deleting").fetchone()
-        removed = int(count[0]) if count else 0
-        if removed:
-            store.con.execute(
-                """INSERT INTO deleted_events (event_id, source, reason, source_deleted_at,
-                   deleted, run_id, event)
-                   SELECT e.event_id, e.source, ?, d.source_deleted_at, ?, ?,
-                          CAST(to_json(e) AS VARCHAR)
-                   FROM events e JOIN rs_deleting d USING (event_id)""",
-                [reason, now, run_id],
-            )
-            store.con.execute(
-                "DELETE FROM events WHERE event_id IN (SELECT event_id FROM rs_deleting)"
-            )
-        store.con.execute("DROP TABLE rs_deleting")
-    finally:
-        store.con.unregister("rs_delete_ids")
+        store.execute(f"DELETE FROM events WHERE event_id IN (SELECT event_id FROM {deleting})")
+    store.execute(f"DROP TABLE {deleting}")
+    store.execute(f"DROP TABLE {given}")
     return removed
 
 
 def deleted_events(store: Store, source: str | None = None) -> pa.Table:
     """The audit of removed events (newest first)."""
-    return store.con.execute(
-        """SELECT event_id, source, reason, source_deleted_at, deleted, run_id, event
-           FROM deleted_events WHERE ? IS NULL OR source = ?
-           ORDER BY deleted DESC, event_id""",
-        [source, source],
-    ).to_arrow_table()
+    import ibis
+
+    t = store.table("deleted_events")
+    if source is not None:
+        t = t.filter(t.source == source)
+    table: pa.Table = (
+        t.order_by([ibis.desc("deleted"), "event_id"])
+        .select("event_id", "source", "reason", "source_deleted_at", "deleted", "run_id", "event")
+        .to_pyarrow()
+    )
+    return table

@@ -118,8 +118,19 @@ class Run:
 
 
 _RUN_COLUMNS = (
-    "run_id, source, kind, job_key, params, cursor, pages_done, rows_read, rows_stored, "
-    "rows_quarantined, rows_unchanged, rows_deleted, max_timestamp"
+    "run_id",
+    "source",
+    "kind",
+    "job_key",
+    "params",
+    "cursor",
+    "pages_done",
+    "rows_read",
+    "rows_stored",
+    "rows_quarantined",
+    "rows_unchanged",
+    "rows_deleted",
+    "max_timestamp",
 )
 
 
@@ -129,31 +140,41 @@ def job_key(source: str, kind: str, params: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+def _run_row(row: dict[str, Any]) -> Run:
+    return Run(
+        run_id=row["run_id"],
+        source=row["source"],
+        kind=row["kind"],
+        job_key=row["job_key"],
+        params=json.loads(row["params"]),
+        cursor=row["cursor"],
+        pages_done=row["pages_done"],
+        rows_read=row["rows_read"],
+        rows_stored=row["rows_stored"],
+        rows_quarantined=row["rows_quarantined"],
+        rows_unchanged=row["rows_unchanged"],
+        rows_deleted=row["rows_deleted"],
+        max_timestamp=row["max_timestamp"],
+        resumed_from=row["pages_done"] if row["pages_done"] > 0 else None,
+    )
+
+
 def start_or_resume(store: Store, source: str, kind: str, params: dict[str, Any]) -> Run:
     """The unfinished run of this query, or a new one (recorded at once)."""
+    import ibis
+
     key = job_key(source, kind, params)
-    row = store.con.execute(
-        f"""SELECT {_RUN_COLUMNS} FROM fetch_runs WHERE job_key = ? AND finished IS NULL
-            ORDER BY started DESC LIMIT 1""",
-        [key],
-    ).fetchone()
-    if row is not None:
-        return Run(
-            run_id=row[0],
-            source=row[1],
-            kind=row[2],
-            job_key=row[3],
-            params=json.loads(row[4]),
-            cursor=row[5],
-            pages_done=row[6],
-            rows_read=row[7],
-            rows_stored=row[8],
-            rows_quarantined=row[9],
-            rows_unchanged=row[10],
-            rows_deleted=row[11],
-            max_timestamp=row[12],
-            resumed_from=row[6] if row[6] > 0 else None,
-        )
+    t = store.table("fetch_runs")
+    unfinished = (
+        t.filter((t.job_key == key) & t.finished.isnull())
+        .order_by(ibis.desc("started"))
+        .limit(1)
+        .select(*_RUN_COLUMNS)
+        .to_pyarrow()
+        .to_pylist()
+    )
+    if unfinished:
+        return _run_row(unfinished[0])
     run = Run(
         run_id=f"{source}-{kind}-{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
         source=source,
@@ -171,7 +192,7 @@ def start_or_resume(store: Store, source: str, kind: str, params: dict[str, Any]
         resumed_from=None,
     )
     now = _now()
-    store.con.execute(
+    store.execute(
         """INSERT INTO fetch_runs (run_id, source, kind, job_key, params, started, updated,
            finished, cursor, pages_done, rows_read, rows_stored, rows_quarantined,
            rows_unchanged, rows_deleted, max_timestamp)
@@ -214,8 +235,9 @@ def record_page(
     ids = list(event_ids)
 
     def write() -> None:
-        store.con.execute(
-            "INSERT INTO fetch_pages VALUES (?, ?, ?, ?, ?, ?)",
+        store.execute(
+            "INSERT INTO fetch_pages (run_id, page, batch_id, rows, raw_file, fetched) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [
                 run.run_id,
                 page,
@@ -226,16 +248,15 @@ def record_page(
             ],
         )
         if ids:
-            store.con.register(
-                "rs_fetch_ids",
-                pa.table({"event_id": pa.array(ids, pa.string())}),
-            )
-            store.con.execute(
-                "INSERT INTO fetch_seen SELECT DISTINCT ?, event_id FROM rs_fetch_ids",
+            seen = f"rs_fetch_ids_{uuid.uuid4().hex[:8]}"
+            store.stage_rows(seen, pa.table({"event_id": pa.array(ids, pa.string())}))
+            store.execute(
+                f"""INSERT INTO fetch_seen (run_id, event_id)
+                SELECT DISTINCT CAST(? AS VARCHAR), event_id FROM {seen}""",
                 [run.run_id],
             )
-            store.con.unregister("rs_fetch_ids")
-        store.con.execute(
+            store.execute(f"DROP TABLE {seen}")
+        store.execute(
             """UPDATE fetch_runs SET cursor = ?, pages_done = ?, rows_read = ?, rows_stored = ?,
                rows_quarantined = ?, rows_unchanged = ?, rows_deleted = ?, max_timestamp = ?,
                updated = ? WHERE run_id = ?""",
@@ -265,12 +286,12 @@ def finish(store: Store, run: Run, *, max_timestamp: int | None = None) -> None:
     if max_timestamp is not None:
         run.max_timestamp = max(run.max_timestamp or max_timestamp, max_timestamp)
     with store.transaction():
-        store.con.execute(
+        store.execute(
             """UPDATE fetch_runs SET finished = ?, updated = ?, cursor = NULL,
                max_timestamp = ? WHERE run_id = ?""",
             [_now(), _now(), run.max_timestamp, run.run_id],
         )
-        store.con.execute(
+        store.execute(
             """DELETE FROM fetch_seen WHERE run_id IN (
                  SELECT run_id FROM fetch_runs WHERE job_key = ? AND run_id <> ?
                    AND finished IS NOT NULL)""",
@@ -280,25 +301,29 @@ def finish(store: Store, run: Run, *, max_timestamp: int | None = None) -> None:
 
 def run_batches(store: Store, run_id: str) -> list[str]:
     """The ingest batches of a run's pages, in page order."""
-    return [
-        r[0]
-        for r in store.con.execute(
-            "SELECT batch_id FROM fetch_pages WHERE run_id = ? AND batch_id IS NOT NULL "
-            "ORDER BY page",
-            [run_id],
-        ).fetchall()
-    ]
+    t = store.table("fetch_pages")
+    pages = (
+        t.filter((t.run_id == run_id) & t.batch_id.notnull())
+        .order_by("page")
+        .select("batch_id")
+        .to_pyarrow()
+    )
+    return [str(batch) for batch in pages.column("batch_id").to_pylist()]
 
 
 def runs(store: Store, source: str | None = None) -> list[dict[str, Any]]:
     """Every fetch run (newest first), as plain dicts."""
-    cursor = store.con.execute(
-        f"""SELECT {_RUN_COLUMNS}, started, finished FROM fetch_runs
-            WHERE ? IS NULL OR source = ? ORDER BY started DESC""",
-        [source, source],
+    import ibis
+
+    t = store.table("fetch_runs")
+    if source is not None:
+        t = t.filter(t.source == source)
+    found: list[dict[str, Any]] = (
+        t.order_by(ibis.desc("started"))
+        .select(*_RUN_COLUMNS, "started", "finished")
+        .to_pyarrow()
+        .to_pylist()
     )
-    names = [d[0] for d in cursor.description or []]
-    found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     for row in found:
         row["params"] = json.loads(row["params"])
     return found

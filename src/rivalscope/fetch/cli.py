@@ -51,7 +51,7 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="DuckDB file (default $RIVALSCOPE_DB or rivalscope.duckdb).",
+        help="DuckDB file (default $RIVALSCOPE_DB or rivalscope.duckdb) or a postgresql:// URL.",
         show_default=False,
     ),
 ]

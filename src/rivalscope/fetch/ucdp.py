@@ -25,11 +25,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import httpx
-import pyarrow as pa
 
 from rivalscope.errors import InputError
 from rivalscope.fetch.audit import delete_events
@@ -46,6 +45,9 @@ from rivalscope.fetch.checkpoint import (
 from rivalscope.fetch.credentials import UcdpToken
 from rivalscope.fetch.http import ApiClient, ApiError, RetryPolicy, Service, same_host_url
 from rivalscope.store import Store
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 DEFAULT_URL = "https://ucdpapi.pcr.uu.se/api"
 URL_ENV = "RIVALSCOPE_UCDP_URL"
@@ -245,8 +247,10 @@ def fetch_ucdp(
     Raises:
         ApiError: the API refused the token, or kept failing (the run can be resumed).
         InputError: the query is malformed.
+        StoreError: the store is read-only.
     """
     query = query.checked()
+    store._writable()
     base = base_url(url)
     root = cache_dir or default_cache_dir()
     run = start_or_resume(store, "ucdp", query.dataset, query.params())
@@ -321,49 +325,53 @@ def supersede_candidates(store: Store) -> int:
     covers dates up to the end of the year before its version's year (from its ``since``) and,
     when it was fetched for some countries, the countries of the events it returned.
     """
-    ged_runs = store.con.execute(
-        """SELECT run_id, params FROM fetch_runs WHERE source = 'ucdp' AND kind = 'ged'
-           AND finished IS NOT NULL ORDER BY finished"""
-    ).fetchall()
-    has_candidates = store.con.execute(
-        "SELECT count(*) FROM fetch_runs WHERE source = 'ucdp' AND kind = 'candidate'"
-    ).fetchone()
-    if not ged_runs or not has_candidates or not has_candidates[0]:
+    fetch_runs = store.table("fetch_runs")
+    runs = fetch_runs.filter(fetch_runs.source == "ucdp")
+    ged_runs = (
+        runs.filter((runs.kind == "ged") & runs.finished.notnull())
+        .order_by("finished")
+        .select("run_id", "params")
+        .to_pyarrow()
+        .to_pylist()
+    )
+    if not ged_runs or not runs.filter(runs.kind == "candidate").count().to_pyarrow().as_py():
         return 0
+    seen = store.table("fetch_seen")
+    events = store.table("events")
+
+    def seen_by(kind: str) -> ir.Table:
+        return seen.filter(seen.run_id.isin(runs.filter(runs.kind == kind).run_id)).select(
+            "event_id"
+        )
+
+    candidate = seen_by("candidate").difference(seen_by("ged"))
     removed = 0
-    for run_id, params_text in ged_runs:
-        params = json.loads(params_text)
+    for run in ged_runs:
+        params = json.loads(run["params"])
         end = ged_coverage_end(params["version"])
-        start = dt.date.fromisoformat(params["since"]) if params.get("since") else None
-        countries: list[str] | None = None
+        covered = events.filter(events.event_id.isin(candidate.event_id), events.date_start <= end)
+        if params.get("since"):
+            covered = covered.filter(covered.date_start >= dt.date.fromisoformat(params["since"]))
         if params.get("country"):
-            countries = [
-                r[0]
-                for r in store.con.execute(
-                    """SELECT DISTINCT e.country_iso3 FROM events e
-                       JOIN fetch_seen s ON s.event_id = e.event_id
-                       WHERE s.run_id = ? AND e.country_iso3 IS NOT NULL""",
-                    [run_id],
-                ).fetchall()
-            ]
-        ids = store.con.execute(
-            """WITH candidate AS (
-                 SELECT s.event_id FROM fetch_seen s JOIN fetch_runs r USING (run_id)
-                 WHERE r.source = 'ucdp' AND r.kind = 'candidate'
-                 EXCEPT
-                 SELECT s.event_id FROM fetch_seen s JOIN fetch_runs r USING (run_id)
-                 WHERE r.source = 'ucdp' AND r.kind = 'ged')
-               SELECT e.event_id FROM events e SEMI JOIN candidate c ON c.event_id = e.event_id
-               WHERE e.date_start <= ? AND (CAST(? AS DATE) IS NULL OR e.date_start >= ?)
-                 AND (CAST(? AS VARCHAR[]) IS NULL OR list_contains(?, e.country_iso3))""",
-            [end, start, start, countries, countries],
-        ).to_arrow_table()
+            returned = seen.filter(seen.run_id == run["run_id"]).event_id
+            countries = (
+                events.filter(events.event_id.isin(returned) & events.country_iso3.notnull())
+                .select("country_iso3")
+                .distinct()
+                .to_pyarrow()
+                .column("country_iso3")
+                .to_pylist()
+            )
+            if not countries:
+                continue
+            covered = covered.filter(covered.country_iso3.isin(countries))
+        ids = covered.select("event_id").to_pyarrow()
         if ids.num_rows:
             with store.transaction():
                 removed += delete_events(
                     store,
-                    pa.table({"event_id": ids.column("event_id")}),
+                    ids,
                     reason=f"superseded by UCDP GED {params['version']}",
-                    run_id=run_id,
+                    run_id=run["run_id"],
                 )
     return removed
