@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from rivalscope.errors import StoreError
 from rivalscope.schema import MIGRATIONS
 from rivalscope.server.cache import ResultCache
-from rivalscope.server.state import Reader, StoreBusy
+from rivalscope.server.state import Reader, StoreBusy, Watched
 
 if TYPE_CHECKING:
     from rivalscope.backends.postgres import PostgresStore
@@ -57,7 +57,7 @@ _SIGNATURE = """SELECT
 batch, a review entry or decision, or rewrites the registry, the places or the settings."""
 
 
-class PostgresState:
+class PostgresState(Watched):
     """The reader pool, the writer and the watcher of one PostgreSQL store.
 
     Args:
@@ -143,41 +143,16 @@ class PostgresState:
         return self.version > 0
 
     # --- lifecycle ----------------------------------------------------------------------------
-    def start(self) -> None:
-        """Read the change signature and start watching it."""
-        self.poll()
-        if self._watcher is None:
-            self._stop.clear()
-            self._watcher = threading.Thread(
-                target=self._watch_loop, name="rivalscope-pg-watcher", daemon=True
-            )
-            self._watcher.start()
+    _watch_name = "rivalscope-pg-watcher"
+    _watch_failure = "reading the store's change signature failed"
 
-    def stop(self) -> None:
-        """Stop the watcher and close every connection."""
-        self._stop.set()
-        if self._watcher is not None:
-            self._watcher.join(timeout=10)
-            self._watcher = None
-        while True:
-            try:
-                self._idle.get_nowait().close()
-            except queue.Empty:
-                break
+    def _close(self) -> None:
         with self._write_lock:
             if self._writer is not None:
                 self._writer.close()
                 self._writer = None
         with self._watch_lock:
             self._watch.close()
-
-    def _watch_loop(self) -> None:
-        while not self._stop.wait(self.refresh_seconds):
-            try:
-                self.poll()
-            except Exception as exc:  # the watcher must outlive any one failed look
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("reading the store's change signature failed")
 
     def poll(self) -> bool:
         """Read the change signature once; when it changed, move the version on.

@@ -164,7 +164,63 @@ def _is_lock_error(exc: BaseException) -> bool:
     return "lock" in str(exc).lower()
 
 
-class StoreState:
+class Watched:
+    """What both store states share: a watcher thread that calls :meth:`poll` every
+    ``refresh_seconds`` until :meth:`stop`, and a queue of idle readers to close then.
+
+    Subclasses set ``refresh_seconds``, ``last_error``, ``_idle``, ``_stop`` and ``_watcher`` in
+    their ``__init__`` and define :meth:`poll` and :meth:`_close`.
+    """
+
+    refresh_seconds: float
+    last_error: str | None
+    _idle: queue.SimpleQueue[Any] | queue.LifoQueue[Any]
+    _stop: threading.Event
+    _watcher: threading.Thread | None
+    _watch_name: str = "rivalscope-store-watcher"
+    _watch_failure: str = "refreshing the snapshot failed"
+
+    def poll(self) -> bool:
+        """Look at the store once; return whether what is served moved on."""
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        """Close what the state holds besides its idle readers."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        """Look at the store once and start watching it."""
+        self.poll()
+        if self._watcher is None:
+            self._stop.clear()
+            self._watcher = threading.Thread(
+                target=self._watch_loop, name=self._watch_name, daemon=True
+            )
+            self._watcher.start()
+
+    def stop(self) -> None:
+        """Stop the watcher and close every reader and connection."""
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=10)
+            self._watcher = None
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                break
+        self._close()
+
+    def _watch_loop(self) -> None:
+        while not self._stop.wait(self.refresh_seconds):
+            try:
+                self.poll()
+            except Exception as exc:  # the watcher must outlive any one failed look
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception(self._watch_failure)
+
+
+class StoreState(Watched):
     """The snapshot, the writer and the watcher of one store file.
 
     Args:
@@ -222,37 +278,9 @@ class StoreState:
         self.busy_since = None
 
     # --- lifecycle ----------------------------------------------------------------------------
-    def start(self) -> None:
-        """Take the first snapshot (unless another process is writing) and start watching."""
-        self.poll()
-        if self._watcher is None:
-            self._stop.clear()
-            self._watcher = threading.Thread(
-                target=self._watch, name="rivalscope-store-watcher", daemon=True
-            )
-            self._watcher.start()
-
-    def stop(self) -> None:
-        """Stop the watcher and close the snapshot."""
-        self._stop.set()
-        if self._watcher is not None:
-            self._watcher.join(timeout=10)
-            self._watcher = None
-        while True:
-            try:
-                self._idle.get_nowait().close()
-            except queue.Empty:
-                break
+    def _close(self) -> None:
         with contextlib.suppress(duckdb.Error):
             self._db.close()
-
-    def _watch(self) -> None:
-        while not self._stop.wait(self.refresh_seconds):
-            try:
-                self.poll()
-            except Exception as exc:  # the watcher must outlive any one bad look at the file
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("refreshing the snapshot failed")
 
     def poll(self) -> bool:
         """Look at the file once: note whether it is busy, refresh if it changed.
