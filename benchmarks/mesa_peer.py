@@ -6,8 +6,10 @@ its own random number with ``model.random`` and applying the same competing mont
 :mod:`rivalscope.simulate.model`; province-level events (clashes, attacks, strikes) are drawn
 with ``model.rng`` on 34-element arrays, as a Mesa user would. The world starts from the same
 agents as ours (the set-up of :class:`rivalscope.simulate.model.Model` for the same seed), so
-the two differ only in how a month is computed. Random streams differ, so runs agree in
-distribution, not draw by draw: ``benchmarks/simulate.py`` compares their means.
+the two differ only in how a month is computed. It reports every series of
+:data:`rivalscope.simulate.model.METRICS`, counted as ours counts them. Random streams differ,
+so runs agree in distribution, not draw by draw: ``benchmarks/simulate.py`` compares their
+means over many seeds.
 """
 
 from __future__ import annotations
@@ -61,8 +63,9 @@ class Person(mesa.Agent):
         self.loyalty = loyalty
         self.intel = intel
 
-    def step(self) -> None:
-        """Draw this month's fate: one uniform number over the competing hazards."""
+    def hazards(self) -> tuple[float, float, float, float]:
+        """This month's four competing hazards: A (defect, or join ISKP), B (desert, or join
+        the Taliban), C (killed in a clash), D (killed in an attack or a strike)."""
         m: PeerModel = self.model  # type: ignore[assignment]
         params = m.params
         g, p = self.group, self.province
@@ -100,6 +103,14 @@ class Person(mesa.Agent):
                 else 0.0
             )
             h_c = h_d = 0.0
+        return h_a, h_b, h_c, h_d
+
+    def step(self) -> None:
+        """Draw this month's fate: one uniform number over the competing hazards."""
+        m: PeerModel = self.model  # type: ignore[assignment]
+        params = m.params
+        g, p = self.group, self.province
+        h_a, h_b, h_c, h_d = self.hazards()
         total = h_a + h_b + h_c + h_d
         p_any = -math.expm1(-total)
         u = m.random.random()
@@ -142,7 +153,11 @@ class Person(mesa.Agent):
 
 
 class PeerModel(mesa.Model):
-    """The Mesa 3 peer of :class:`rivalscope.simulate.model.Model`."""
+    """The Mesa 3 peer of :class:`rivalscope.simulate.model.Model`.
+
+    ``start``, when given, is one of our models whose agents, month and counter-intelligence
+    advantage this one starts from (the dead left out); by default, ours set up for ``seed``.
+    """
 
     def __init__(
         self,
@@ -152,18 +167,20 @@ class PeerModel(mesa.Model):
         *,
         months: int,
         seed: int = 0,
+        start: Model | None = None,
     ) -> None:
         super().__init__(rng=seed)
         self.population, self.policy, self.params = population, policy, params
         self.scale = population.scale
         self.months = months
-        self.month = 0
-        self.ci = 0.0
+        if start is None:
+            start = Model(population, policy, params, months=months, seed=seed)
+        self.month = start.month
+        self.ci = start.ci
         self.crackdown = list(policy.crackdown)
         self.series = {name: np.zeros((months, P), dtype=np.int64) for name in METRICS}
-        start = Model(population, policy, params, months=months, seed=seed)
         grievance, loyalty = start.grievance, start.loyalty
-        for i in range(start.agents):
+        for i in np.flatnonzero(start.group != DEAD):
             Person(
                 self,
                 int(start.group[i]),
@@ -195,6 +212,61 @@ class PeerModel(mesa.Model):
                 isk[agent.province] += 1
         return np.array(tal), np.array(isk)
 
+    def event_rates(self, tal: np.ndarray, isk: np.ndarray) -> np.ndarray:
+        """The month's Poisson rates per province, from the fighters present (people):
+        clashes; attacks on the Taliban, on religious sites, on other civilian targets; strikes
+        that hit and err, hit only, err only, neither."""
+        params, policy, ci = self.params, self.policy, self.ci
+        crackdown = np.array(self.crackdown)
+        attack = params.attack_rate * policy.attack_tempo * isk / 1000 * (1 + ci)
+        share, religious = params.attack_on_taliban_share, params.religious_site_share
+        total_isk = isk.sum()
+        strike = policy.strike_tempo * (isk / total_isk if total_isk > 0 else np.zeros(P))
+        hit = (params.strike_hit_base + params.strike_hit_cooperation * policy.cooperation) * (
+            1 - ci
+        )
+        hit, error = min(1.0, max(0.0, hit)), policy.error_rate
+        return np.stack(
+            [
+                params.clash_rate * isk / 1000 * (0.5 + crackdown) * (tal > 0),
+                attack * share,
+                attack * (1 - share) * religious,
+                attack * (1 - share) * (1 - religious),
+                strike * hit * error,
+                strike * hit * (1 - error),
+                strike * (1 - hit) * error,
+                strike * (1 - hit) * (1 - error),
+            ]
+        )
+
+    def set_hazards(
+        self,
+        tal: np.ndarray,
+        isk: np.ndarray,
+        clashes: np.ndarray,
+        on_taliban: np.ndarray,
+        hits: np.ndarray,
+    ) -> None:
+        """The month's province-level parts of the agents' hazards, from the fighters present
+        (people) and the month's clashes, attacks on the Taliban and strikes that hit."""
+        params, policy, ci = self.params, self.policy, self.ci
+        isk_share = params.isk_loss_share * (1 - 0.5 * ci)
+        clash_deaths = clashes * params.clash_lethality
+
+        def per_person(expected: np.ndarray, people: np.ndarray) -> list[float]:
+            return [e / n if n > 0 else 0.0 for e, n in zip(expected, people, strict=True)]
+
+        self.tal_clash = per_person(clash_deaths * (1 - isk_share), tal)
+        self.tal_attack = per_person(on_taliban * params.attack_lethality * (1 + ci), tal)
+        self.isk_clash = per_person(clash_deaths * isk_share, isk)
+        self.isk_strike = per_person(hits * params.strike_kills, isk)
+        fighters = tal + isk
+        local = [i / f if f > 0 else 0.0 for i, f in zip(isk, fighters, strict=True)]
+        self.tal_a0 = [math.log(params.defect_base) + params.beta_isk_local * s for s in local]
+        self.reach = [
+            params.recruit_isk * policy.recruitment * (s + params.online_reach) for s in local
+        ]
+
     def step(self) -> None:
         """One month."""
         params, policy, rng, t, out = self.params, self.policy, self.rng, self.month, self.series
@@ -218,28 +290,7 @@ class PeerModel(mesa.Model):
         tal, isk = tal_agents * scale, isk_agents * scale
         ci = self.ci
         crackdown = np.array(self.crackdown)
-        attack = params.attack_rate * policy.attack_tempo * isk / 1000 * (1 + ci)
-        share, religious = params.attack_on_taliban_share, params.religious_site_share
-        total_isk = isk.sum()
-        strike = policy.strike_tempo * (isk / total_isk if total_isk > 0 else np.zeros(P))
-        hit = (params.strike_hit_base + params.strike_hit_cooperation * policy.cooperation) * (
-            1 - ci
-        )
-        hit, error = min(1.0, max(0.0, hit)), policy.error_rate
-        counts = rng.poisson(
-            np.stack(
-                [
-                    params.clash_rate * isk / 1000 * (0.5 + crackdown) * (tal > 0),
-                    attack * share,
-                    attack * (1 - share) * religious,
-                    attack * (1 - share) * (1 - religious),
-                    strike * hit * error,
-                    strike * hit * (1 - error),
-                    strike * (1 - hit) * error,
-                    strike * (1 - hit) * (1 - error),
-                ]
-            )
-        )
+        counts = rng.poisson(self.event_rates(tal, isk))
         clashes, on_taliban = counts[0], counts[1]
         on_civilians = counts[2] + counts[3]
         attacks = on_taliban + on_civilians
@@ -247,22 +298,7 @@ class PeerModel(mesa.Model):
         strikes = counts[4:].sum(axis=0)
         strike_civilians = rng.poisson(params.civilians_per_error * errors)
         attack_civilians = rng.poisson(params.attack_lethality * (1 + ci) * on_civilians)
-        isk_share = params.isk_loss_share * (1 - 0.5 * ci)
-        clash_deaths = clashes * params.clash_lethality
-
-        def per_person(expected: np.ndarray, people: np.ndarray) -> list[float]:
-            return [e / n if n > 0 else 0.0 for e, n in zip(expected, people, strict=True)]
-
-        self.tal_clash = per_person(clash_deaths * (1 - isk_share), tal)
-        self.tal_attack = per_person(on_taliban * params.attack_lethality * (1 + ci), tal)
-        self.isk_clash = per_person(clash_deaths * isk_share, isk)
-        self.isk_strike = per_person(hits * params.strike_kills, isk)
-        fighters = tal + isk
-        local = [i / f if f > 0 else 0.0 for i, f in zip(isk, fighters, strict=True)]
-        self.tal_a0 = [math.log(params.defect_base) + params.beta_isk_local * s for s in local]
-        self.reach = [
-            params.recruit_isk * policy.recruitment * (s + params.online_reach) for s in local
-        ]
+        self.set_hazards(tal, isk, clashes, on_taliban, hits)
         self.flows = [[[0] * P for _ in range(4)] for _ in range(4)]
         self.leaks = [0] * P
         self.dead: list[Person] = []
@@ -279,19 +315,26 @@ class PeerModel(mesa.Model):
         out["deaths_taliban"][t] = c[TALIBAN] + d[TALIBAN]
         out["deaths_iskp"][t] = c[ISKP] + d[ISKP]
         out["clash_deaths"][t] = c[TALIBAN] + c[ISKP]
+        out["attack_deaths_taliban"][t] = d[TALIBAN]
+        out["strike_deaths"][t] = d[ISKP]
         leaks = np.array(self.leaks) * scale
         informants = rng.poisson(params.informants_per_leak * leaks)
         civilians = attack_civilians + strike_civilians + informants
+        fighters_killed = c[TALIBAN] + d[TALIBAN] + c[ISKP] + d[ISKP]
         for name, value in (
             ("clashes", clashes),
             ("attacks", attacks),
             ("attacks_on_taliban", on_taliban),
+            ("attacks_on_religious_sites", counts[2]),
+            ("attack_civilian_deaths", attack_civilians),
             ("strikes", strikes),
             ("strike_hits", hits),
             ("strike_errors", errors),
+            ("strike_civilian_deaths", strike_civilians),
             ("leaks", leaks),
             ("informants_killed", informants),
             ("civilian_deaths", civilians),
+            ("deaths", fighters_killed + civilians),
         ):
             out[name][t] = value
         strike_harm = 1.0 - np.exp(-strike_civilians / params.civilian_harm_half)

@@ -420,7 +420,7 @@ _EVENTS_FROM_COUNTS: Final = np.array(
 )
 """From the month's eight Poisson counts (clashes; attacks on the Taliban, on religious sites,
 on other civilian targets; strikes that hit and err, hit only, err only, neither) to series."""
-_DEADLY: Final = [0, 1, 0, 4]
+_DEADLY: Final = np.array([0, 1, 0, 4], dtype=np.intp)
 """Rows of the month's event counts that kill fighters: clashes and attacks on the Taliban
 (Taliban deaths), clashes and strikes that hit (ISKP deaths)."""
 _HARM_ROWS: Final = [_ROW[n] for n in ("strike_civilian_deaths", "attack_civilian_deaths")]
@@ -481,6 +481,8 @@ def _net_matrix() -> Counts:
 _NET_FROM_FLOWS: Final = _net_matrix()
 """From the month's flows to the change in agents per group: each mover leaves its group and
 joins the one its slot sends it to."""
+_NET_AND_SERIES_FROM_FLOWS: Final = np.vstack([_NET_FROM_FLOWS, _SERIES_FROM_FLOWS])
+"""Both at once: the first rows are the change per group, the others the flow series."""
 _KILLED: Final = [_FLOW_ROWS.index(_ROW[n]) for n in ("deaths_taliban", "deaths_iskp")]
 _NONE: Final = np.zeros(N_PROVINCES, dtype=np.int64)
 
@@ -726,14 +728,10 @@ class Model:
         data[t, _EVENT_ROWS] = rows[:7]
         clashes, errors, on_civilians = rows[0], rows[5], rows[7]
         if errors.any() or on_civilians.any():
-            harm = rng.poisson(
-                np.stack(
-                    [
-                        params.civilians_per_error * errors,
-                        params.attack_lethality * (1 + ci) * on_civilians,
-                    ]
-                )
-            )
+            lam = self._harm_rates
+            np.multiply(errors, params.civilians_per_error, out=lam[0])
+            np.multiply(on_civilians, params.attack_lethality * (1 + ci), out=lam[1])
+            harm = rng.poisson(lam)
             data[t, _HARM_ROWS] = harm
             strike_civilians, attack_civilians = harm[0], harm[1]
         else:
@@ -807,6 +805,7 @@ class Model:
         params, policy = self.params, self.policy
         self._rates = np.zeros((8, _P))
         self._per_event = np.zeros((4, 1))  # deaths per event of each _DEADLY row
+        self._harm_rates = np.zeros((2, _P))  # civilians killed: strikes in error, attacks
         to_taliban, religious = params.attack_on_taliban_share, params.religious_site_share
         self._mix = np.zeros(8)
         self._mix[0] = 1.0
@@ -814,9 +813,6 @@ class Model:
             [to_taliban, (1 - to_taliban) * religious, (1 - to_taliban) * (1 - religious)]
         )
         self._clash_coefficient = params.clash_rate / 1000.0 * (0.5 + self._crackdown)
-        self._a0 = self._static["a0"].copy()
-        self._c = np.zeros((_G, _K, _P))
-        self._d = np.zeros((_G, _K, _P))
         flat = self._static_flat
         self._coef = np.zeros((_CELLS, 2, 4))
         for column, name in enumerate(("a0", "ah", "ag", "al")):
@@ -824,6 +820,12 @@ class Model:
         for column, name in ((0, "b0"), (2, "bg"), (3, "bl")):
             self._coef[:, 1, column] = flat[name]
         self._deaths = np.zeros((_CELLS, 2))
+        # views over (group, kind, province) of what _tables changes each month
+        self._a0 = self._coef[:, 0, 0].reshape(_G, _K, _P)
+        self._c = self._deaths[:, 0].reshape(_G, _K, _P)
+        self._d = self._deaths[:, 1].reshape(_G, _K, _P)
+        self._most = np.zeros((_G, _K, _P))
+        self._bound = np.zeros(_CELLS, dtype=np.float32)
         self._log_defect = math.log(params.defect_base)
         multipliers = np.array([1.0, params.prisoner_multiplier, params.foreign_multiplier])
         with np.errstate(divide="ignore"):
@@ -842,7 +844,7 @@ class Model:
             static["b0"] + np.maximum(static["bg"], 0) + np.maximum(static["bl"], 0)
         )
 
-    def _tables(self, events: dict[str, Any]) -> dict[str, npt.NDArray[np.float64]]:
+    def _tables(self, events: dict[str, Any]) -> dict[str, npt.NDArray[Any]]:
         """This month's rule tables: the static parts plus what follows from the fighters
         present (ISKP's local share) and from the month's violence (death hazards), and each
         cell's largest possible probability of any change (for :meth:`_draw`)."""
@@ -857,16 +859,16 @@ class Model:
         hazard = events["expected_deaths"] / people[:, None, :]
         c[TALIBAN : ISKP + 1] = hazard[:, 0, None, :]
         d[TALIBAN : ISKP + 1] = hazard[:, 1, None, :]
-        most = np.exp(a0 + self._most_a)
+        most = np.add(a0, self._most_a, out=self._most)
+        np.exp(most, out=most)
         most += self._most_b
         most += c
         most += d
-        bound = -np.expm1(-most)
-        bound *= 1 + 1e-6
-        self._coef[:, 0, 0] = a0.reshape(-1)
-        self._deaths[:, 0] = c.reshape(-1)
-        self._deaths[:, 1] = d.reshape(-1)
-        return {"bound": bound.reshape(-1).astype(np.float32)}
+        np.negative(most, out=most)
+        np.expm1(most, out=most)
+        most *= -(1 + 1e-6)
+        np.copyto(self._bound, most.reshape(-1), casting="same_kind")
+        return {"bound": self._bound}
 
     def _draw(self, tables: dict[str, npt.NDArray[Any]]) -> tuple[Counts, Counts]:
         """One uniform draw per agent decides between the competing monthly hazards.
@@ -889,9 +891,12 @@ class Model:
         x[:, 2] = self._grievance_of(near)
         x[:, 3] = self._loyalty_of(near)
         hazards = np.empty((len(near), 4))
-        np.exp(np.einsum("nkj,nj->nk", self._coef[at], x), out=hazards[:, :2])
-        hazards[:, 2:] = self._deaths[at]
-        cumulative = np.cumsum(hazards, axis=1, out=hazards)
+        np.exp(np.einsum("nkj,nj->nk", np.take(self._coef, at, axis=0), x), out=hazards[:, :2])
+        hazards[:, 2:] = np.take(self._deaths, at, axis=0)
+        cumulative = hazards  # summed in place, in slot order (as np.cumsum would)
+        cumulative[:, 1] += cumulative[:, 0]
+        cumulative[:, 2] += cumulative[:, 1]
+        cumulative[:, 3] += cumulative[:, 2]
         total = cumulative[:, 3]
         p_any = -np.expm1(-total)
         drawn = u[near]
@@ -941,15 +946,18 @@ class Model:
             where = self._where[moved]
             move = slot * _G + before
             flows = np.bincount(move * _P + where, minlength=4 * _G * _P).reshape(4 * _G, _P)
-            self._counts += _NET_FROM_FLOWS @ flows
-            tallies = _SERIES_FROM_FLOWS @ flows * scale
+            net_and_series = _NET_AND_SERIES_FROM_FLOWS @ flows
+            self._counts += net_and_series[:_G]
+            tallies = net_and_series[_G:] * scale
             data[t, _FLOW_ROWS] += tallies
-            fighters_killed = tallies[_KILLED].sum(axis=0)
+            fighters_killed = tallies[_KILLED[0]] + tallies[_KILLED[1]]
             if policy.cooperation > 0:
                 # leaks: defectors to ISKP who hold shared intelligence
-                holders = moved[_DEFECTS_TO_ISKP[move] & self.intel[moved]]
-                leaked = holders[rng.random(len(holders)) < params.leak_probability]
-                total_leaks = len(leaked) * scale
+                defectors = _DEFECTS_TO_ISKP[move]
+                if defectors.any():
+                    holders = moved[defectors & self.intel[moved]]
+                    leaked = holders[rng.random(len(holders)) < params.leak_probability]
+                    total_leaks = len(leaked) * scale
                 self.intel[moved] = False
                 recruits = moved[_JOINS_TALIBAN[move]]
                 share = params.intel_share * policy.cooperation
