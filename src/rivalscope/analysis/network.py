@@ -187,6 +187,7 @@ def _colocated_edges(dyad: Dyad, excluded: list[str], days: int, km: float) -> p
     placed = placed.filter(
         placed.latitude.notnull(),
         placed.longitude.notnull(),
+        placed.date_start.notnull(),
         placed.actor1.notnull(),
         ~placed.actor1.isin(excluded),
     )
@@ -287,6 +288,8 @@ class _Acts:
     starts: NDArray[np.int64]
     days: NDArray[np.int64]
     places: NDArray[np.float64]
+    span: int
+    """Days from the first event to the last, both included."""
 
     @classmethod
     def of(cls, rows: pa.Table, sides: list[str]) -> _Acts | None:
@@ -313,12 +316,8 @@ class _Acts:
             starts=np.concatenate([[0], np.cumsum(lengths)]),
             days=days - int(days.min()),
             places=places,
+            span=int(days.max() - days.min()) + 1,
         )
-
-    @property
-    def span(self) -> int:
-        """Days from the first event to the last, both included."""
-        return int(self.days.max()) + 1
 
     def colocated(self, days: int, km: float) -> dict[tuple[str, str], int]:
         """Per (side, partner): the side's events with a partner's event near them.
