@@ -19,6 +19,7 @@ import rivalscope as rs
 from rivalscope import review
 from rivalscope.analysis.context import Dyad
 from rivalscope.cli import app
+from tests.test_review import BAD_EVENT_ROWS
 
 pytestmark = pytest.mark.slow
 
@@ -141,23 +142,7 @@ def test_postgres_stores_what_duckdb_stores(pg_url: str) -> None:
     assert expected["events"][0]["assoc_actors"] == ["Local militia", 'A "quoted", {braced} ally']
 
 
-@pytest.mark.parametrize(
-    ("rows", "message"),
-    [
-        (pa.table({"date_start": [dt.date(2020, 1, 1)]}), "id column 'event_id'"),
-        (pa.table({"event_id": ["a"], "colour": ["red"]}), "no column 'colour'"),
-        (_events("a", "b", "a"), "rows [0, 2]: column event_id: duplicate id 'a'"),
-        (
-            _events("a", "b").set_column(3, "actor1", pa.array(["ISKP", "NOBODY"])),
-            "row 1: column actor1: 'NOBODY' is not an actor id",
-        ),
-        (
-            _events("a").set_column(2, "event_type", pa.array(["brawl"])),
-            "row 0: column event_type: 'brawl'",
-        ),
-        (pa.table({"event_id": ["a"], "event_type": ["clash"]}), "row 0: column date_start"),
-    ],
-)
+@pytest.mark.parametrize(("rows", "message"), BAD_EVENT_ROWS)
 def test_a_bad_row_is_named_and_nothing_is_stored(
     store: rs.Store, rows: pa.Table, message: str
 ) -> None:
