@@ -7,36 +7,16 @@ files; Spark reads a Parquet export of the DuckDB store. Each answer is compared
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import rivalscope as rs
-from rivalscope.analysis import (
-    defections,
-    harm,
-    hotspots,
-    network,
-    phases,
-    spread,
-    targets,
-    timeline,
-)
+from rivalscope.analysis import network, timeline
 from rivalscope.analysis.context import Dyad, plain
+from rivalscope.analysis.profile import SECTION_MODULES, SECTIONS
 
 pytestmark = pytest.mark.slow
-
-SECTIONS: dict[str, Callable[[Dyad], Any]] = {
-    "timeline": timeline.compute,
-    "spread": spread.compute,
-    "targets": targets.compute,
-    "phases": phases.compute,
-    "harm": harm.compute,
-    "defections": defections.compute,
-    "hotspots": hotspots.compute,
-    "network": network.compute,
-}
 
 
 def _same(value: Any) -> str:
@@ -49,8 +29,8 @@ def _dyad(store: rs.Store) -> Dyad:
 
 @pytest.mark.parametrize("section", SECTIONS)
 def test_section_matches_duckdb(section: str, backend_store: rs.Store, reference: rs.Store) -> None:
-    expected = SECTIONS[section](_dyad(reference))
-    got = SECTIONS[section](_dyad(backend_store))
+    expected = SECTION_MODULES[section].compute(_dyad(reference))
+    got = SECTION_MODULES[section].compute(_dyad(backend_store))
     assert _same(got) == _same(expected)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from rivalscope.analysis import (
@@ -22,16 +23,18 @@ from rivalscope.analysis.context import Dyad, Phase, plain
 if TYPE_CHECKING:
     from rivalscope.store import Store
 
-SECTIONS: tuple[str, ...] = (
-    "timeline",
-    "spread",
-    "targets",
-    "phases",
-    "harm",
-    "defections",
-    "hotspots",
-    "network",
-)
+SECTION_MODULES: dict[str, ModuleType] = {
+    "timeline": timeline,
+    "spread": spread,
+    "targets": targets,
+    "phases": phases,
+    "harm": harm,
+    "defections": defections,
+    "hotspots": hotspots,
+    "network": network,
+}
+"""Each section's module, in report order; its ``compute(dyad)`` makes the section."""
+SECTIONS: tuple[str, ...] = tuple(SECTION_MODULES)
 
 
 @dataclass(frozen=True)
@@ -90,13 +93,5 @@ def profile(
     )
     dyad = Dyad.of(store, actor, rival, country=country, since=since, until=until, phases=chosen)
     return Profile(
-        dyad=dyad,
-        timeline=timeline.compute(dyad),
-        spread=spread.compute(dyad),
-        targets=targets.compute(dyad),
-        phases=phases.compute(dyad),
-        harm=harm.compute(dyad),
-        defections=defections.compute(dyad),
-        hotspots=hotspots.compute(dyad),
-        network=network.compute(dyad),
+        dyad=dyad, **{name: module.compute(dyad) for name, module in SECTION_MODULES.items()}
     )

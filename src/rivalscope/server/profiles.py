@@ -11,35 +11,13 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from rivalscope.analysis import (
-    defections,
-    harm,
-    hotspots,
-    network,
-    phases,
-    spread,
-    targets,
-    timeline,
-)
 from rivalscope.analysis.context import Dyad, plain
-from rivalscope.analysis.profile import SECTIONS, Profile
+from rivalscope.analysis.profile import SECTION_MODULES, SECTIONS, Profile
 from rivalscope.redact import redact_table, store_secret
 
 if TYPE_CHECKING:
     from rivalscope.server.cache import ResultCache
     from rivalscope.server.state import Reader
-
-COMPUTE: dict[str, Any] = {
-    "timeline": timeline.compute,
-    "spread": spread.compute,
-    "targets": targets.compute,
-    "phases": phases.compute,
-    "harm": harm.compute,
-    "defections": defections.compute,
-    "hotspots": hotspots.compute,
-    "network": network.compute,
-}
-assert tuple(COMPUTE) == SECTIONS
 
 
 @dataclass(frozen=True)
@@ -71,7 +49,7 @@ def _key(dyad: Dyad) -> tuple[Any, ...]:
 def section(cache: ResultCache, reader: Reader, dyad: Dyad, name: str) -> Any:
     """One section of the dyad's profile, computed once per snapshot."""
     return cache.get_or_compute(
-        (reader.version, "section", *_key(dyad), name), lambda: COMPUTE[name](dyad)
+        (reader.version, "section", *_key(dyad), name), lambda: SECTION_MODULES[name].compute(dyad)
     )
 
 
