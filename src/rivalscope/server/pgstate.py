@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -247,12 +246,6 @@ class PostgresState(Watched):
             "busy": False,
             "busy_pid": None,
             "busy_since": None,
-            "snapshot_version": self.version,
-            "snapshot_taken": self.taken.isoformat() if self.taken else None,
-            "last_error": self.last_error,
-            "cache_entries": len(self.cache),
-            "cache_hits": self.cache.hits,
-            "cache_misses": self.cache.misses,
-            "pid": os.getpid(),
+            **self._served(),
             "pool_size": self.pool_size,
         }

@@ -174,6 +174,9 @@ class Watched:
 
     refresh_seconds: float
     last_error: str | None
+    version: int
+    taken: dt.datetime | None
+    cache: ResultCache
     _idle: queue.SimpleQueue[Any] | queue.LifoQueue[Any]
     _stop: threading.Event
     _watcher: threading.Thread | None
@@ -210,6 +213,18 @@ class Watched:
             except queue.Empty:
                 break
         self._close()
+
+    def _served(self) -> dict[str, Any]:
+        """What ``/api/info`` says of the version served and the result cache, on any store."""
+        return {
+            "snapshot_version": self.version,
+            "snapshot_taken": self.taken.isoformat() if self.taken else None,
+            "last_error": self.last_error,
+            "cache_entries": len(self.cache),
+            "cache_hits": self.cache.hits,
+            "cache_misses": self.cache.misses,
+            "pid": os.getpid(),
+        }
 
     def _watch_loop(self) -> None:
         while not self._stop.wait(self.refresh_seconds):
@@ -477,11 +492,5 @@ class StoreState(Watched):
             "busy": self.busy,
             "busy_pid": self.busy_pid if self.busy_pid and self.busy_pid > 0 else None,
             "busy_since": self.busy_since.isoformat() if self.busy_since else None,
-            "snapshot_version": self.version,
-            "snapshot_taken": self.taken.isoformat() if self.taken else None,
-            "last_error": self.last_error,
-            "cache_entries": len(self.cache),
-            "cache_hits": self.cache.hits,
-            "cache_misses": self.cache.misses,
-            "pid": os.getpid(),
+            **self._served(),
         }
