@@ -2,13 +2,33 @@
 
 Every error the library raises on purpose derives from :class:`RivalscopeError`; each subclass
 is also the builtin exception it refines, so callers may catch either.
+
+Library messages say what is wrong in the library's own terms. When an error is about one
+argument of the call, ``parameter`` names it (``"end"``, ``"page_size"``): the message then reads
+``end: 2021-01 is after ...`` from Python, and the command line shows the flag instead
+(``--end: 2021-01 is after ...``), without the library knowing any flag.
 """
 
 from __future__ import annotations
 
 
 class RivalscopeError(Exception):
-    """Root of every error Rivalscope raises on purpose."""
+    """Root of every error Rivalscope raises on purpose.
+
+    Args:
+        message: what is wrong (without the parameter's name when ``parameter`` is given).
+        parameter: the name of the argument the error is about, if it is about one.
+    """
+
+    def __init__(self, message: str = "", *, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+
+    def __str__(self) -> str:
+        if self.parameter is None:
+            return self.message
+        return f"{self.parameter}: {self.message}"
 
 
 class InputError(RivalscopeError, ValueError):
