@@ -16,12 +16,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import rivalscope.settings as settings
+
 CACHE_ENV = "RIVALSCOPE_CACHE"
 
 
 def default_cache_dir() -> Path:
     """``$RIVALSCOPE_CACHE``, else ``$XDG_CACHE_HOME/rivalscope``, else ``~/.cache/rivalscope``."""
-    chosen = os.environ.get(CACHE_ENV)
+    chosen = settings.get(CACHE_ENV)
     if chosen:
         return Path(chosen).expanduser()
     xdg = os.environ.get("XDG_CACHE_HOME")

@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import rivalscope.settings as settings
 from rivalscope.errors import InputError
 
 UCDP_TOKEN_ENV = "RIVALSCOPE_UCDP_TOKEN_FILE"
@@ -35,9 +36,9 @@ class AcledCredentials:
 
 
 def _secret_file(path: str | Path | None, env: str, what: str) -> Path:
-    chosen = path if path is not None else os.environ.get(env)
+    chosen = path if path is not None else settings.get(env)
     if not chosen:
-        raise InputError(f"no {what} file: pass --{what}-file FILE or set ${env}")
+        raise InputError(f"no {what} file: give one or set ${env}", parameter="path")
     file = Path(chosen).expanduser()
     if not file.is_file():
         raise InputError(f"{what} file {file} does not exist")

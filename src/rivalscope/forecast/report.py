@@ -1,28 +1,22 @@
-"""The forecast and the backtest as one self-contained HTML page, like the profile report:
-plotly.js inlined, figures as JSON blocks drawn by the report's one loader script, and a
-Content-Security-Policy that allows exactly those two scripts by their hashes."""
+"""The forecast and the backtest as one self-contained HTML page, rendered like every offline
+page by :mod:`rivalscope.report.page` (plotly.js inlined, figures as JSON blocks, a
+Content-Security-Policy that allows exactly the page's scripts by their hashes)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Final
 
-import jinja2
 import plotly.graph_objects as go
 import pyarrow as pa
 from plotly.colors import sample_colorscale
-from plotly.offline import get_plotlyjs
 
-import rivalscope
-from rivalscope.forecast.backtest import Backtest
-from rivalscope.forecast.predict import Forecast
-from rivalscope.report.charts import COLORS, LAYOUT
-from rivalscope.report.html import LOADER_JS, _csp_hash, _figure_json
+from rivalscope.forecast.backtesting import Backtest
+from rivalscope.forecast.prediction import Forecast
+from rivalscope.report.charts import COLORS, new_figure, outer_rings
+from rivalscope.report.page import MAX_ROWS, figure_json, render, table, write
 
-MAX_ROWS: Final = 60
 HEADERS: Final = {
     "expected_count": "expected",
     "last_count": "last month",
@@ -41,18 +35,6 @@ MODEL_COLORS: Final = {
     "persistence": COLORS["rival"],
     "climatology": COLORS["other"],
 }
-
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("rivalscope.forecast", "templates"),
-    autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-    undefined=jinja2.StrictUndefined,
-)
-
-
-def _figure(**layout: Any) -> go.Figure:
-    figure = go.Figure()
-    figure.update_layout(**{**LAYOUT, **layout})
-    return figure
 
 
 def _color(probability: float) -> str:
@@ -91,7 +73,7 @@ def _label(row: dict[str, Any]) -> str:
 def map_figure(forecast: Forecast) -> go.Figure:
     """Probability per unit: province polygons, a tile grid, or district points."""
     shown = forecast.map
-    figure = _figure(
+    figure = new_figure(
         height=480,
         xaxis={"visible": False},
         yaxis={"visible": False, "scaleanchor": "x"},
@@ -100,14 +82,8 @@ def map_figure(forecast: Forecast) -> go.Figure:
     )
     if shown["kind"] == "choropleth":
         for feature in shown["geojson"]["features"]:
-            props, geometry = feature["properties"], feature["geometry"]
-            polygons = (
-                geometry["coordinates"]
-                if geometry["type"] == "MultiPolygon"
-                else [geometry["coordinates"]]
-            )
-            for polygon in polygons:
-                ring = polygon[0]
+            props = feature["properties"]
+            for ring in outer_rings(feature["geometry"]):
                 figure.add_scatter(
                     x=[p[0] for p in ring],
                     y=[p[1] for p in ring],
@@ -179,16 +155,13 @@ def map_figure(forecast: Forecast) -> go.Figure:
 
 
 def _points(geometry: dict[str, Any]) -> list[Any]:
-    polygons = (
-        geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-    )
-    return [point for polygon in polygons for point in polygon[0]]
+    return [point for ring in outer_rings(geometry) for point in ring]
 
 
 def reliability_figure(backtest: Backtest) -> go.Figure:
     """Observed share of events against the forecast probability, per model and bin."""
     rows = backtest.reliability.to_pylist()
-    figure = _figure(
+    figure = new_figure(
         height=380,
         xaxis={"title": "forecast probability", "range": [0, 1], "tickformat": ".0%"},
         yaxis={"title": "observed share with an event", "range": [0, 1], "tickformat": ".0%"},
@@ -225,7 +198,7 @@ def monthly_figure(backtest: Backtest) -> go.Figure:
     rows = backtest.monthly.to_pylist()
     months = len({r["month"] for r in rows})
     step = next((s for s in (1, 3, 6, 12) if months / s <= 20), 24)
-    figure = _figure(
+    figure = new_figure(
         height=360,
         yaxis={"title": "units with an event"},
         xaxis={"title": "target month", "dtick": f"M{step}", "tickformat": "%Y-%m"},
@@ -265,14 +238,10 @@ def _number(value: Any, column: str) -> str:
     return str(value)
 
 
-def _table(title: str, table: pa.Table, limit: int = MAX_ROWS) -> dict[str, Any]:
-    rows = table.slice(0, limit).to_pylist()
-    return {
-        "title": title,
-        "columns": [HEADERS.get(c, c.replace("_", " ")) for c in table.column_names],
-        "rows": [[_number(row[c], c) for c in table.column_names] for row in rows],
-        "more": max(0, table.num_rows - limit),
-    }
+def _table(title: str, rows: pa.Table, limit: int = MAX_ROWS) -> dict[str, Any]:
+    return table(
+        title, rows, _number, limit=limit, header=lambda c: HEADERS.get(c, c.replace("_", " "))
+    )
 
 
 def _backtest_section(backtest: Backtest) -> dict[str, Any]:
@@ -280,8 +249,8 @@ def _backtest_section(backtest: Backtest) -> dict[str, Any]:
         "summary": backtest.summary,
         "metrics": _table("scores", backtest.metrics),
         "figures": [
-            ("reliability", _figure_json(reliability_figure(backtest))),
-            ("monthly", _figure_json(monthly_figure(backtest))),
+            ("reliability", figure_json(reliability_figure(backtest))),
+            ("monthly", figure_json(monthly_figure(backtest))),
         ],
         "tables": [
             _table("reliability table", backtest.reliability, limit=200),
@@ -293,15 +262,7 @@ def _backtest_section(backtest: Backtest) -> dict[str, Any]:
 
 
 def _page(**context: Any) -> str:
-    plotly_js = get_plotlyjs()
-    return _ENV.get_template("forecast.html.j2").render(
-        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        version=rivalscope.__version__,
-        plotly_js=plotly_js,
-        loader_js=LOADER_JS,
-        script_hashes=f"{_csp_hash(plotly_js)} {_csp_hash(LOADER_JS)}",
-        **context,
-    )
+    return render("rivalscope.forecast", "forecast.html.j2", **context).html
 
 
 def render_forecast(forecast: Forecast) -> str:
@@ -313,7 +274,7 @@ def render_forecast(forecast: Forecast) -> str:
         heading=f"Forecast for {spec.target_month:%Y-%m}",
         summary=forecast.summary,
         forecast={
-            "map": _figure_json(map_figure(forecast)),
+            "map": figure_json(map_figure(forecast)),
             "map_kind": forecast.map["kind"],
             "table": _table("ranked units", forecast.table),
             "model": forecast.model,
@@ -340,10 +301,5 @@ def render_backtest(backtest: Backtest) -> str:
 
 def write_html(result: Forecast | Backtest, path: str | Path) -> Path:
     """Write the page of a forecast or a backtest atomically (a temporary file renamed)."""
-    target = Path(path)
     html = render_forecast(result) if isinstance(result, Forecast) else render_backtest(result)
-    handle, temporary = tempfile.mkstemp(dir=target.parent or Path("."), suffix=".html.part")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(html)
-    os.replace(temporary, target)
-    return target
+    return write(html, path)

@@ -21,7 +21,8 @@ LAYOUT: dict[str, Any] = {
 }
 
 
-def _figure(**layout: Any) -> go.Figure:
+def new_figure(**layout: Any) -> go.Figure:
+    """An empty figure in the pages' style (:data:`LAYOUT`, updated by ``layout``)."""
     figure = go.Figure()
     figure.update_layout(**{**LAYOUT, **layout})
     return figure
@@ -30,7 +31,7 @@ def _figure(**layout: Any) -> go.Figure:
 def timeline(profile: Profile) -> go.Figure:
     """Monthly clashes (bars), clash deaths (line) and each side's attacks, with phase bands."""
     dyad, monthly = profile.dyad, profile.timeline.monthly.to_pydict()
-    figure = _figure(
+    figure = new_figure(
         yaxis={"title": "events per month"},
         yaxis2={"title": "deaths", "overlaying": "y", "side": "right"},
     )
@@ -99,7 +100,7 @@ def spread_map(profile: Profile) -> go.Figure:
     if spread.geojson:
         return _choropleth(spread.geojson)
     tiles = spread.tiles.to_pylist()
-    figure = _figure(
+    figure = new_figure(
         height=440,
         xaxis={"visible": False},
         yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
@@ -136,9 +137,17 @@ def spread_map(profile: Profile) -> go.Figure:
     return figure
 
 
+def outer_rings(geometry: dict[str, Any]) -> list[list[Any]]:
+    """The outer ring of each polygon of a GeoJSON Polygon or MultiPolygon (holes left out)."""
+    polygons = (
+        geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    )
+    return [polygon[0] for polygon in polygons]
+
+
 def _choropleth(geojson: dict[str, Any]) -> go.Figure:
     features = geojson.get("features", [])
-    figure = _figure(
+    figure = new_figure(
         height=440,
         xaxis={"visible": False},
         yaxis={"visible": False, "scaleanchor": "x"},
@@ -146,15 +155,9 @@ def _choropleth(geojson: dict[str, Any]) -> go.Figure:
     )
     colors = _scale([f["properties"].get("clashes", 0) for f in features])
     for feature, color in zip(features, colors, strict=True):
-        props, geometry = feature["properties"], feature["geometry"]
-        polygons = (
-            geometry["coordinates"]
-            if geometry["type"] == "MultiPolygon"
-            else [geometry["coordinates"]]
-        )
+        props = feature["properties"]
         label = f"{props.get('name')}: {props.get('clashes', 0)} clashes"
-        for polygon in polygons:
-            ring = polygon[0]
+        for ring in outer_rings(feature["geometry"]):
             figure.add_scatter(
                 x=[p[0] for p in ring],
                 y=[p[1] for p in ring],
@@ -172,7 +175,7 @@ def _choropleth(geojson: dict[str, Any]) -> go.Figure:
 def targets(profile: Profile) -> go.Figure:
     """What each side attacks over the whole window: stacked shares by target type."""
     rows = [r for r in profile.targets.table.to_pylist() if r["phase"] == "all"]
-    figure = _figure(
+    figure = new_figure(
         barmode="stack", xaxis={"title": "share of the side's attacks", "range": [0, 1]}
     )
     for target_type in sorted({r["target_type"] for r in rows}):
@@ -189,7 +192,7 @@ def targets(profile: Profile) -> go.Figure:
 def phases(profile: Profile) -> go.Figure:
     """Rate ratios (after / before) with 95% intervals at each phase boundary, per measure."""
     rows = profile.phases.boundaries.to_pylist()
-    figure = _figure(xaxis={"title": "rate ratio, after / before (log scale)", "type": "log"})
+    figure = new_figure(xaxis={"title": "rate ratio, after / before (log scale)", "type": "log"})
     for measure in ("clashes", "attacks", "deaths", "spread"):
         picked = [r for r in rows if r["measure"] == measure and r["rate_ratio"]]
         figure.add_scatter(
@@ -211,7 +214,7 @@ def phases(profile: Profile) -> go.Figure:
 def harm(profile: Profile) -> go.Figure:
     """Civilian deaths by months since a province's first clash, against never-clashed ones."""
     rows = profile.harm.event_time.to_pylist()
-    figure = _figure(
+    figure = new_figure(
         xaxis={"title": "months since the province's first clash"},
         yaxis={"title": "mean per province-month"},
     )
@@ -244,7 +247,7 @@ def defections(profile: Profile) -> go.Figure:
     names = sorted({r["from_actor"] for r in rows} | {r["to_actor"] for r in rows})
     sources = [f"{n} (left)" for n in names]
     targets_ = [f"{n} (joined)" for n in names]
-    figure = _figure(height=320)
+    figure = new_figure(height=320)
     if rows:
         figure.add_trace(
             go.Sankey(
@@ -262,7 +265,7 @@ def defections(profile: Profile) -> go.Figure:
 def hotspots(profile: Profile) -> go.Figure:
     """Cluster centres of each side's attacks on plain lon/lat axes, sized by events."""
     rows = profile.hotspots.clusters.to_pylist()
-    figure = _figure(
+    figure = new_figure(
         height=420, xaxis={"title": "longitude"}, yaxis={"title": "latitude", "scaleanchor": "x"}
     )
     for side, color in (
@@ -293,7 +296,7 @@ def hotspots(profile: Profile) -> go.Figure:
 def network(profile: Profile) -> go.Figure:
     """Each side's strongest partners (weight: shared events and co-located events)."""
     rows = profile.network.partners.to_pylist()
-    figure = _figure(barmode="group", xaxis={"title": "weight"})
+    figure = new_figure(barmode="group", xaxis={"title": "weight"})
     for side, color in (
         (profile.dyad.actor, COLORS["actor"]),
         (profile.dyad.rival, COLORS["rival"]),

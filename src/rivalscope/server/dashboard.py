@@ -1,31 +1,32 @@
 """The dashboard pages: a dyad picker, one page per dyad, the HTML report, and their scripts.
 
-Pages are rendered by Jinja2 with autoescaping and carry no inline script: data reaches the
-browser through the JSON API and is put on the page with ``textContent`` only. plotly.js is
-served from the installed ``plotly`` package, so the dashboard works with no internet.
+Pages are rendered by Jinja2 with autoescaping (the environment of :mod:`rivalscope.report.page`)
+and carry no inline script: data reaches the browser through the JSON API and is put on the page
+with ``textContent`` only. plotly.js is served from the installed ``plotly`` package, so the
+dashboard works with no internet. The HTML report is the offline page itself, sent with the
+policy that allows exactly its inline scripts.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
-import hashlib
 from importlib import resources
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 import ibis
-import jinja2
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 import rivalscope
 from rivalscope.errors import InputError, NotFoundError, StoreError
+from rivalscope.report.html import report_page
+from rivalscope.report.page import environment
 from rivalscope.schema import EVENT_TYPES
-from rivalscope.server import profiles
 from rivalscope.server.api import CountryQuery, SinceQuery, UntilQuery, context
 from rivalscope.server.models import TEXT
+from rivalscope.server.profiles import ProfileRequest, whole_profile
 from rivalscope.server.security import PAGE_POLICY
 
 router = APIRouter(include_in_schema=False)
@@ -33,16 +34,12 @@ router = APIRouter(include_in_schema=False)
 STATIC = FilePath(str(resources.files("rivalscope.server").joinpath("static")))
 STATIC_FILES = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("rivalscope.server", "templates"),
-    autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-    undefined=jinja2.StrictUndefined,
-)
-
 
 def _page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
-    html = _ENV.get_template(template).render(
-        version=rivalscope.__version__, asset=rivalscope.__version__, **values
+    html = (
+        environment("rivalscope.server")
+        .get_template(template)
+        .render(version=rivalscope.__version__, asset=rivalscope.__version__, **values)
     )
     return HTMLResponse(html, status_code=status, headers={"content-security-policy": PAGE_POLICY})
 
@@ -192,24 +189,6 @@ def dyad_page(
     )
 
 
-def _script_hash(script: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
-
-
-@functools.cache
-def report_policy() -> str:
-    """The HTML report's own policy: its two inline scripts, allowed by their hashes."""
-    from plotly.offline import get_plotlyjs
-
-    from rivalscope.report.html import LOADER_JS
-
-    hashes = f"{_script_hash(get_plotlyjs())} {_script_hash(LOADER_JS)}"
-    return (
-        f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data:; "
-        "font-src data:; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
-    )
-
-
 @router.get("/report/{actor}/{rival}", response_class=HTMLResponse)
 def report(
     request: Request,
@@ -219,22 +198,21 @@ def report(
     since: SinceQuery = None,
     until: UntilQuery = None,
 ) -> HTMLResponse:
-    """The offline HTML report of ``rivalscope profile --html``, for this snapshot."""
-    from rivalscope.report.html import render_report
-
+    """The offline HTML report of ``rivalscope profile --html``, for this snapshot, with the
+    policy that allows exactly its inline scripts."""
     ctx = context(request)
     try:
         with ctx.state.reader() as reader:
-            dyad = profiles.ProfileRequest(actor, rival, country, since, until).dyad(reader)
+            dyad = ProfileRequest(actor, rival, country, since, until).dyad(reader)
             key = (reader.version, "report", dyad.actor, dyad.rival, dyad.country, since, until)
-            html = ctx.state.cache.get_or_compute(
+            page = ctx.state.cache.get_or_compute(
                 key,
-                lambda: render_report(
-                    profiles.whole_profile(ctx.state.cache, reader, dyad), redact=ctx.redact
+                lambda: report_page(
+                    whole_profile(ctx.state.cache, reader, dyad), redact=ctx.redact
                 ),
             )
     except NotFoundError as exc:
         return _problem(exc, 404)
     except (InputError, StoreError) as exc:
         return _problem(exc, 422 if isinstance(exc, InputError) else 503)
-    return HTMLResponse(html, headers={"content-security-policy": report_policy()})
+    return HTMLResponse(page.html, headers={"content-security-policy": page.served_policy})

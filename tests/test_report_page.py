@@ -1,0 +1,61 @@
+"""The one renderer of offline pages: the policy allows exactly the inline scripts a page carries,
+figure JSON cannot close its block, and text from the data is escaped."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import plotly.graph_objects as go
+
+from rivalscope.report.page import (
+    LOADER_JS,
+    environment,
+    figure_json,
+    plotly_js,
+    render,
+    script_hash,
+    write,
+)
+
+META_POLICY = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
+INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+
+
+def test_the_policy_allows_exactly_the_scripts_the_page_carries() -> None:
+    page = render("rivalscope.report", "page.html.j2")
+    found = META_POLICY.search(page.html)
+    assert found is not None
+    policy = html.unescape(found.group(1))
+    carried = INLINE_SCRIPT.findall(page.html)
+    assert carried == [plotly_js(), LOADER_JS] == list(page.scripts)
+    allowed = re.findall(r"'sha256-[A-Za-z0-9+/=]+'", policy)
+    assert allowed == [script_hash(script) for script in carried]
+    assert policy.startswith("default-src 'none'; script-src 'sha256-")
+    assert page.served_policy == f"{policy}; base-uri 'none'; frame-ancestors 'none'; " + (
+        "form-action 'none'"
+    )
+
+
+def test_figure_json_cannot_close_its_script_block() -> None:
+    name = "</script><script>alert(1)</script>"
+    text = figure_json(go.Figure(go.Scatter(x=[1], y=[2], name=name)))
+    assert "<" not in text and ">" not in text
+    assert json.loads(text)["data"][0]["name"] == name
+
+
+def test_text_from_the_data_is_escaped() -> None:
+    template = environment("rivalscope.simulate").from_string("<td>{{ note }}</td>")
+    assert template.render(note="<img src=x onerror=alert(1)>") == (
+        "<td>&lt;img src=x onerror=alert(1)&gt;</td>"
+    )
+
+
+def test_write_replaces_the_file_whole(tmp_path: Path) -> None:
+    target = tmp_path / "page.html"
+    target.write_text("old", encoding="utf-8")
+    assert write("<!doctype html>", target) == target
+    assert target.read_text(encoding="utf-8") == "<!doctype html>"
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
