@@ -27,7 +27,7 @@ Measured, each ``--repeat`` times (the best run counts):
   neighbour pairs for the spatial lags, ``groupby().transform()`` for country totals. The ratio
   is pandas (loading included) / ours; the computation alone is printed too. The two panels
   must agree cell for cell, or the benchmark stops with an error.
-* ``backtest``: :func:`rivalscope.forecast.backtest.run_backtest` on that panel over the last
+* ``backtest``: :func:`rivalscope.forecast.backtesting.run_backtest` on that panel over the last
   ``--window`` target months, both learned candidates refitted at every origin, plus the
   baselines. Absolute seconds only (the issue sets no goal for it).
 
@@ -51,7 +51,7 @@ import pandas as pd
 import pyarrow as pa
 
 import rivalscope as rs
-from rivalscope.forecast.backtest import run_backtest
+from rivalscope.forecast.backtesting import run_backtest
 from rivalscope.forecast.panel import LAGS, WARM_UP, WINDOWS, build_panel, nearest_neighbours
 from rivalscope.forecast.panel import state_spells as read_state_spells
 from rivalscope.forecast.spec import ForecastSpec, add_months, month_end, resolve

@@ -19,8 +19,7 @@ from rivalscope.errors import (
     RivalscopeError,
     StoreError,
 )
-from rivalscope.ingest import IngestResult
-from rivalscope.store import Store, open
+from rivalscope.store import IngestResult, Store, open
 
 if TYPE_CHECKING:
     from rivalscope.analysis.profile import Profile

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -251,3 +252,21 @@ def builtin_registry() -> Registry:
     registry = parse_registry(tomllib.loads(text), origin="actors.toml", source=BUILTIN_SOURCE)
     registry.validate()
     return registry
+
+
+_CIVILIANS = re.compile(r"^civilians \(.*\)$")
+_UNIDENTIFIED = re.compile(r"^unidentified armed group \(.*\)$")
+
+
+def actor_name_key(name: str) -> str:
+    """The alias key of a raw actor name, folding ACLED's per-country generic actors.
+
+    ``Civilians (Somalia)`` keys as ``civilians`` and ``Unidentified Armed Group (Mali)`` as
+    ``unidentified armed group``, so no generic actor is left unregistered for want of a country.
+    """
+    key = alias_key(name)
+    if _CIVILIANS.match(key):
+        return "civilians"
+    if _UNIDENTIFIED.match(key):
+        return "unidentified armed group"
+    return key

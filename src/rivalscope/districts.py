@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import csv
 import re
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import pyarrow as pa
 
-from rivalscope import places as gazetteer
+import rivalscope.places as gazetteer
 from rivalscope.errors import InputError
 
 if TYPE_CHECKING:
@@ -169,7 +168,7 @@ def load_districts(store: Store, path: str | Path, *, country: str = "AFG") -> d
         InputError: the file is unusable (see :func:`read_districts`) or the country unknown.
         StoreError: the store is read-only (or a Spark export).
     """
-    store._writable()
+    store.require_writable()
     iso3 = gazetteer.country_iso3(country)
     if iso3 is None:
         raise InputError(f"no country is called {country!r}")
@@ -209,8 +208,6 @@ def load_districts(store: Store, path: str | Path, *, country: str = "AFG") -> d
             "level": pa.array([LEVEL] * len(aliases), pa.int32()),
         }
     )
-    tag = uuid.uuid4().hex[:8]
-    new_places, new_aliases = f"rs_district_places_{tag}", f"rs_district_aliases_{tag}"
     with store.transaction():
         replaced = store.execute(
             "DELETE FROM places WHERE level = ? AND country_iso3 = ?", [LEVEL, iso3]
@@ -218,19 +215,17 @@ def load_districts(store: Store, path: str | Path, *, country: str = "AFG") -> d
         store.execute(
             "DELETE FROM place_aliases WHERE level = ? AND country_iso3 = ?", [LEVEL, iso3]
         )
-        store.stage_rows(new_places, places_rows)
-        store.execute(
-            f"""INSERT INTO places (code, name, level, parent, country_iso3, latitude, longitude)
-            SELECT code, name, level, parent, country_iso3, latitude, longitude
-            FROM {new_places}"""
-        )
-        store.stage_rows(new_aliases, alias_rows)
-        store.execute(
-            f"""INSERT INTO place_aliases (alias_key, alias, code, country_iso3, level)
-            SELECT alias_key, alias, code, country_iso3, level FROM {new_aliases}"""
-        )
-        store.execute(f"DROP TABLE {new_places}")
-        store.execute(f"DROP TABLE {new_aliases}")
+        with store.staged_rows(places_rows) as new_places:
+            store.execute(
+                f"""INSERT INTO places (code, name, level, parent, country_iso3, latitude,
+                longitude) SELECT code, name, level, parent, country_iso3, latitude, longitude
+                FROM {new_places}"""
+            )
+        with store.staged_rows(alias_rows) as new_aliases:
+            store.execute(
+                f"""INSERT INTO place_aliases (alias_key, alias, code, country_iso3, level)
+                SELECT alias_key, alias, code, country_iso3, level FROM {new_aliases}"""
+            )
     return {
         "districts": len(districts),
         "provinces": len({d.province for d in districts}),

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pycountry
@@ -323,3 +324,19 @@ def boundaries_table(boundaries: Iterable[Boundary]) -> pa.Table:
             "longitude": pa.array([b.longitude for b in items], pa.float64()),
         }
     )
+
+
+def locate_points(polygons: Sequence[Sequence[Any]], todo: pa.Table) -> pa.Table:
+    """``event_id`` and province ``code`` of each point (``todo``: event_id, longitude,
+    latitude) inside one of ``polygons`` (code, country, WKB); the first polygon wins."""
+    import numpy as np
+    import shapely
+
+    shapes = shapely.from_wkb([p[2] for p in polygons])
+    tree = shapely.STRtree(shapes)
+    points = shapely.points(todo.column("longitude").to_numpy(), todo.column("latitude").to_numpy())
+    point_index, shape_index = tree.query(points, predicate="intersects")
+    first = np.unique(point_index, return_index=True)[1]
+    ids = todo.column("event_id").take(pa.array(point_index[first]))
+    codes = pa.array([polygons[i][0] for i in shape_index[first]], pa.string())
+    return pa.table({"event_id": ids, "code": codes})

@@ -23,12 +23,12 @@ SENSITIVE_COLUMNS: tuple[str, ...] = ("person",)
 
 def store_secret(store: Store) -> bytes:
     """The store's pseudonym secret, created on first use (in memory for a read-only store)."""
-    row = store.con.execute("SELECT value FROM meta WHERE key = 'pseudonym_secret'").fetchone()
-    if row:
-        return bytes.fromhex(str(row[0]))
+    kept = store.meta("pseudonym_secret")
+    if kept is not None:
+        return bytes.fromhex(kept)
     secret = secrets.token_bytes(32)
     if not store.read_only:
-        store.execute("INSERT INTO meta VALUES ('pseudonym_secret', ?)", [secret.hex()])
+        store.set_meta("pseudonym_secret", secret.hex())
     return secret
 
 

@@ -124,7 +124,7 @@ def decide(
     ids = list(dict.fromkeys(item_ids))
     if not ids:
         return 0
-    store._writable()
+    store.require_writable()
     reviews = store.table("reviews")
     found = reviews.filter((reviews.item_kind == kind) & reviews.item_id.isin(ids))
     known = set(found.select("item_id").to_pyarrow().column(0).to_pylist())

@@ -9,6 +9,7 @@ fill; each test run creates its own databases there), else a cluster started her
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import rivalscope as rs
-from rivalscope.backends.parquet import export_parquet
+from rivalscope.store.parquet import export_parquet
 from rivalscope.synth import SynthFiles, generate
 from tests.backends import pgserver
 
@@ -89,7 +90,7 @@ def pg_url(pg_database: pgserver.Databases) -> str:
 @pytest.fixture(scope="session")
 def spark_session() -> Iterator[object]:
     """One local[2] Spark session for the whole run (stores opened in it do not stop it)."""
-    from rivalscope.backends.spark import session
+    from rivalscope.store.spark import session
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     spark = session(
@@ -155,3 +156,19 @@ def reference(duckdb_path: Path) -> Iterator[rs.Store]:
     """The DuckDB store every backend's answers are compared with."""
     with rs.open(duckdb_path, read_only=True) as store:
         yield store
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_db(request: pytest.FixtureRequest) -> str:
+    """The ``--db`` value of the same data in each backend in turn (for the CLI)."""
+    name = request.param
+    if name == "duckdb":
+        # a copy: this process holds the shared file open read-only, and DuckDB refuses a
+        # read-write connection (--redact writes the pseudonym secret) beside it
+        copy = request.getfixturevalue("tmp_path") / "store.duckdb"
+        shutil.copyfile(request.getfixturevalue("duckdb_path"), copy)
+        return str(copy)
+    if name == "postgres":
+        return str(request.getfixturevalue("pg_store_url"))
+    request.getfixturevalue("spark_session")
+    return f"spark:local[2]?data={request.getfixturevalue('export_dir')}"

@@ -9,9 +9,9 @@ import psycopg
 import pytest
 
 import rivalscope as rs
-from rivalscope.backends.postgres import PostgresStore, pg_ddl
 from rivalscope.errors import StoreError
 from rivalscope.schema import EVENT_COLUMN_NAMES, MIGRATIONS
+from rivalscope.store.postgres import PostgresStore, pg_ddl
 from tests.backends.conftest import Inputs
 
 pytestmark = pytest.mark.slow
@@ -27,7 +27,7 @@ def _count(url: str, query: str) -> int:
 def test_open_dispatches_to_postgres(pg_url: str) -> None:
     with rs.open(pg_url) as store:
         assert isinstance(store, PostgresStore)
-        assert isinstance(rs.Store(pg_url), PostgresStore)
+        assert isinstance(rs.open(pg_url), PostgresStore)
         assert store.actor_id("Taleban") == "TALIBAN"
 
 
@@ -137,7 +137,7 @@ def test_export_from_postgres_matches_duckdb(
 ) -> None:
     import pyarrow.dataset as ds
 
-    from rivalscope.backends.parquet import export_parquet
+    from rivalscope.store.parquet import export_parquet
 
     def exported(db: str | Path, out: Path) -> list[tuple[str, str, int]]:
         with rs.open(db, read_only=True) as store:

@@ -7,9 +7,11 @@ files; Spark reads a Parquet export of the DuckDB store. Each answer is compared
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 import rivalscope as rs
 from rivalscope.analysis import network, timeline
@@ -125,3 +127,58 @@ def test_forecast_panel_matches(backend_store: rs.Store, reference: rs.Store) ->
     expected = run(reference)
     assert '"y": 1' in expected
     assert run(backend_store) == expected
+
+
+def _cli(*args: str) -> Any:
+    from rivalscope.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_redacted_profile_matches(backend_store: rs.Store, reference: rs.Store) -> None:
+    """Regression: a redacted profile on Spark failed with ``AttributeError: 'NoneType' object
+    has no attribute 'execute'`` (the pseudonym secret was read through ``store.con``)."""
+    got = rs.profile(backend_store, "ISKP", "TALIBAN", country="AFG").redacted()
+    expected = rs.profile(reference, "ISKP", "TALIBAN", country="AFG").redacted()
+    assert got.defections.records.num_rows == expected.defections.records.num_rows > 0
+    people = got.defections.records.column("person").to_pylist()
+    assert "Person A" not in people
+    assert any(p is not None and p.startswith("Person-") for p in people)
+
+
+def test_cli_profile_redact(backend_db: str) -> None:
+    data = _cli(
+        "profile", "ISKP", "TALIBAN", "--country", "AFG", "--db", backend_db, "--redact", "--json"
+    )
+    assert "Person A" not in json.dumps(data)
+    assert "Person-" in json.dumps(data)
+
+
+def test_cli_simulate_calibrate(backend_db: str, tmp_path: Path) -> None:
+    """Regression: ``simulate calibrate --db postgresql://...`` said the store did not exist
+    without connecting to it."""
+    out = tmp_path / "posterior.json"
+    data = _cli(
+        "simulate",
+        "calibrate",
+        "--db",
+        backend_db,
+        "--draws",
+        "40",
+        "--accept",
+        "0.25",
+        "--out",
+        str(out),
+        "--json",
+    )
+    assert out.exists()
+    assert data
+
+
+def test_cli_export(backend_db: str, reference: rs.Store, tmp_path: Path) -> None:
+    out = tmp_path / "export"
+    data = _cli("export", "--parquet", str(out), "--db", backend_db, "--json")
+    events = reference.table("events").count().to_pyarrow().as_py()
+    assert data["rows"]["events"] == events > 0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rivalscope.backends.urls import is_url, parse, parse_conf
 from rivalscope.errors import InputError
+from rivalscope.store.urls import is_url, parse, parse_conf
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import rivalscope as rs
-from rivalscope.backends.parquet import export_parquet
+from rivalscope.store.parquet import export_parquet
 from tests.analysis.fixtures import UCDP_HEADER, ucdp_row
 
 pytestmark = pytest.mark.slow

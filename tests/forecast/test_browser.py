@@ -13,8 +13,8 @@ import pytest
 
 import rivalscope as rs
 from rivalscope.analysis.context import Phase
-from rivalscope.forecast.backtest import backtest
-from rivalscope.forecast.predict import predict
+from rivalscope.forecast.backtesting import backtest
+from rivalscope.forecast.prediction import predict
 from rivalscope.forecast.report import write_html
 from tests.forecast.fixtures import hand_store
 

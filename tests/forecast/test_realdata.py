@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import rivalscope as rs
-from rivalscope.forecast.predict import predict
+from rivalscope.forecast.prediction import predict
 from rivalscope.forecast.report import write_html
 from tests.conftest import shared_file
 from tests.forecast.test_browser import look, need_chromium

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from rivalscope import actors as registry_module
-from rivalscope import places as gazetteer
+import rivalscope.actors as registry_module
+import rivalscope.places as gazetteer
 
 if TYPE_CHECKING:
     from rivalscope.store import Store

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Final
 
-from rivalscope import places as gazetteer
+import rivalscope.places as gazetteer
 
 if TYPE_CHECKING:
     from rivalscope.store import Store

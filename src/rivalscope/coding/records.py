@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pyarrow as pa
 
 if TYPE_CHECKING:
-    from rivalscope.ingest import IngestResult
-    from rivalscope.store import Store
+    from rivalscope.store import IngestResult, Store
 
 SOURCE: Final = "text"
 

@@ -5,7 +5,7 @@ release superseding the Candidate rows it covers. The row as it was is kept as J
 reason, the source's own deletion time when it gives one, and the fetch run that removed it.
 
 The removal is portable SQL run through :meth:`Store.execute` (the ids brought in by
-:meth:`Store.stage_rows`) and the audit is read through Ibis, so both work on every store that
+:meth:`Store.staged_rows`) and the audit is read through Ibis, so both work on every store that
 takes writes (DuckDB and PostgreSQL).
 """
 
@@ -45,16 +45,15 @@ def delete_events(
             "source_deleted_at": ids.column("source_deleted_at").cast(pa.timestamp("us")),
         }
     )
-    tag = uuid.uuid4().hex[:8]
-    given, deleting = f"rs_delete_ids_{tag}", f"rs_deleting_{tag}"
+    deleting = f"rs_deleting_{uuid.uuid4().hex[:8]}"
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    store.stage_rows(given, named)
-    removed = store.execute(
-        f"""CREATE TEMP TABLE {deleting} AS
-        SELECT e.event_id, max(d.source_deleted_at) AS source_deleted_at
-        FROM events e JOIN {given} d ON d.event_id = e.event_id
-        GROUP BY e.event_id"""
-    )
+    with store.staged_rows(named) as given:
+        removed = store.execute(
+            f"""CREATE TEMP TABLE {deleting} AS
+            SELECT e.event_id, max(d.source_deleted_at) AS source_deleted_at
+            FROM events e JOIN {given} d ON d.event_id = e.event_id
+            GROUP BY e.event_id"""
+        )
     if removed:
         store.execute(
             f"""INSERT INTO deleted_events (event_id, source, reason, source_deleted_at,
@@ -66,7 +65,6 @@ def delete_events(
         )
         store.execute(f"DELETE FROM events WHERE event_id IN (SELECT event_id FROM {deleting})")
     store.execute(f"DROP TABLE {deleting}")
-    store.execute(f"DROP TABLE {given}")
     return removed
 
 

@@ -21,8 +21,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from rivalscope.ingest import IngestResult
-from rivalscope.store import Store
+from rivalscope.store import IngestResult, Store
 
 
 def _now() -> dt.datetime:
@@ -248,14 +247,12 @@ def record_page(
             ],
         )
         if ids:
-            seen = f"rs_fetch_ids_{uuid.uuid4().hex[:8]}"
-            store.stage_rows(seen, pa.table({"event_id": pa.array(ids, pa.string())}))
-            store.execute(
-                f"""INSERT INTO fetch_seen (run_id, event_id)
-                SELECT DISTINCT CAST(? AS VARCHAR), event_id FROM {seen}""",
-                [run.run_id],
-            )
-            store.execute(f"DROP TABLE {seen}")
+            with store.staged_rows(pa.table({"event_id": pa.array(ids, pa.string())})) as seen:
+                store.execute(
+                    f"""INSERT INTO fetch_seen (run_id, event_id)
+                    SELECT DISTINCT CAST(? AS VARCHAR), event_id FROM {seen}""",
+                    [run.run_id],
+                )
         store.execute(
             """UPDATE fetch_runs SET cursor = ?, pages_done = ?, rows_read = ?, rows_stored = ?,
                rows_quarantined = ?, rows_unchanged = ?, rows_deleted = ?, max_timestamp = ?,

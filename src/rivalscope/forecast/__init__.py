@@ -18,20 +18,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rivalscope.forecast.backtest import Backtest, backtest, run_backtest
+    from rivalscope.forecast.backtesting import Backtest, backtest, run_backtest
     from rivalscope.forecast.panel import Panel, build_panel
-    from rivalscope.forecast.predict import Forecast, predict
+    from rivalscope.forecast.prediction import Forecast, predict
     from rivalscope.forecast.report import render_backtest, render_forecast, write_html
     from rivalscope.forecast.spec import OUTCOMES, ForecastSpec, resolve
 
 _HOMES = {
-    "Backtest": "backtest",
-    "backtest": "backtest",
-    "run_backtest": "backtest",
+    "Backtest": "backtesting",
+    "backtest": "backtesting",
+    "run_backtest": "backtesting",
     "Panel": "panel",
     "build_panel": "panel",
-    "Forecast": "predict",
-    "predict": "predict",
+    "Forecast": "prediction",
+    "predict": "prediction",
     "render_backtest": "report",
     "render_forecast": "report",
     "write_html": "report",

@@ -260,17 +260,20 @@ def run_backtest(
         else max(add_months(last, 1 - DEFAULT_WINDOW), earliest_start(panel))
     )
     if not learners or any(name not in LEARNERS for name in learners):
-        raise InputError(f"--model: use one of {', '.join(LEARNERS)}")
+        raise InputError(f"use one of {', '.join(LEARNERS)}", parameter="learners")
     if refit_every < 1:
-        raise InputError("--refit-every must be at least 1")
+        raise InputError("must be at least 1", parameter="refit_every")
     if last > spec.until:
-        raise InputError(f"--end {last:%Y-%m} is after the last observed month {spec.until:%Y-%m}")
+        raise InputError(
+            f"{last:%Y-%m} is after the last observed month {spec.until:%Y-%m}", parameter="end"
+        )
     if first > last:
-        raise InputError(f"--start {first:%Y-%m} is after --end {last:%Y-%m}")
+        raise InputError(f"{first:%Y-%m} is after the end, {last:%Y-%m}", parameter="start")
     if first < earliest_start(panel):
         raise InputError(
-            f"--start {first:%Y-%m} leaves under {MIN_TRAIN_MONTHS} months to train on: the "
-            f"panel starts {spec.since:%Y-%m}, so start at {earliest_start(panel):%Y-%m} or later"
+            f"{first:%Y-%m} leaves under {MIN_TRAIN_MONTHS} months to train on: the panel "
+            f"starts {spec.since:%Y-%m}, so start at {earliest_start(panel):%Y-%m} or later",
+            parameter="start",
         )
     data = Arrays.of(panel)
     m0 = months_between(spec.since, first)

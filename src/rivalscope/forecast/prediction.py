@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from rivalscope.errors import InputError
-from rivalscope.forecast.backtest import (
+from rivalscope.forecast.backtesting import (
     Arrays,
     Backtest,
     OnOrigin,
@@ -123,18 +123,20 @@ def predict(
             or ``glm``.
         evaluate: target months of the rolling-origin backtest ending at ``until`` (fewer when
             the history is shorter); 0 skips it (then ``model`` must be named).
-        refit_every: see :func:`rivalscope.forecast.backtest.run_backtest`.
+        refit_every: see :func:`rivalscope.forecast.backtesting.run_backtest`.
         on_origin: progress callback of the backtest.
 
     Raises:
         InputError: an option is out of range, or the history is too short.
     """
     if model not in MODELS:
-        raise InputError(f"--model {model!r}: use one of {', '.join(MODELS)}")
+        raise InputError(f"use one of {', '.join(MODELS)}, not {model!r}", parameter="model")
     if evaluate < 0:
-        raise InputError("--evaluate must be 0 or more months")
+        raise InputError("must be 0 or more months", parameter="evaluate")
     if evaluate == 0 and model == "auto":
-        raise InputError("--evaluate 0 skips the backtest that chooses the model: name --model")
+        raise InputError(
+            "auto needs the backtest that evaluate 0 skips: name hgb or glm", parameter="model"
+        )
     spec = resolve_spec(
         store,
         actor,
@@ -155,7 +157,8 @@ def predict(
         if first > spec.until:
             raise InputError(
                 f"the panel {spec.since:%Y-%m}..{spec.until:%Y-%m} is too short to backtest; "
-                "name --model and give --evaluate 0 to forecast without a backtest"
+                "give 0 (and name the model) to forecast without a backtest",
+                parameter="evaluate",
             )
         evaluation = run_backtest(
             panel,

@@ -13,7 +13,7 @@ it is also the civilian deaths.
 
 from __future__ import annotations
 
-from rivalscope.ingest import (
+from rivalscope.ingest.checks import (
     SourceSpec,
     bad_value,
     check,

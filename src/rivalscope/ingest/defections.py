@@ -22,7 +22,7 @@ notes          no        free text
 
 from __future__ import annotations
 
-from rivalscope.ingest import SourceSpec, bad_value, check, col, int_check, reasons
+from rivalscope.ingest.checks import SourceSpec, bad_value, check, col, int_check, reasons
 
 REQUIRED = ("date", "from_actor", "to_actor")
 OPTIONAL = (

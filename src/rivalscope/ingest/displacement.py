@@ -15,7 +15,7 @@ province name the gazetteer does not know.
 
 from __future__ import annotations
 
-from rivalscope.ingest import SourceSpec, bad_value, check, col, int_check, reasons
+from rivalscope.ingest.checks import SourceSpec, bad_value, check, col, int_check, reasons
 
 REQUIRED = ("admin1", "month", "idps")
 OPTIONAL = ("country",)

@@ -1,7 +1,8 @@
-"""The ingest engine every file source shares: read, map, resolve, quarantine, upsert.
+"""The ingest pipeline every file source shares: read, check, resolve, quarantine, then upsert.
 
-A source (:mod:`rivalscope.sources`) says which columns it needs and how to map them (a SQL
-SELECT list over the raw text columns). The engine does the rest, set-based, in one transaction:
+A source (:mod:`rivalscope.ingest.checks`) says which columns it needs and how to map them (a
+SQL SELECT list over the raw text columns). The pipeline does the rest, set-based, in the
+store's staging DuckDB (:attr:`Store.staging`):
 
 1. DuckDB reads the CSV as text; rows it cannot parse (wrong field count, bad encoding) are kept
    aside with DuckDB's own reason.
@@ -9,44 +10,40 @@ SELECT list over the raw text columns). The engine does the rest, set-based, in 
    and the column.
 3. Countries, provinces and actor names are resolved by joins against the gazetteer and the
    alias table (distinct names are keyed once in Python, never row by row).
-4. Bad and duplicate rows go to ``quarantine``; good rows are upserted by key, and a row whose
-   content fingerprint is unchanged is counted as unchanged and left alone.
+4. Bad and duplicate rows are set aside for quarantine; each good row gets its fingerprint.
+5. The batch goes to the one upsert (:func:`rivalscope.store.upsert.upsert`), one transaction.
 
 ``rows_read == rows_stored + rows_quarantined + rows_unchanged`` always holds.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import gzip
-import hashlib
-import io
-import re
-import tempfile
 import uuid
-import zipfile
-import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
-from rivalscope.actors import alias_key
+from rivalscope.actors import actor_name_key
 from rivalscope.errors import InputError
-from rivalscope.places import country_iso3, place_key
-from rivalscope.schema import (
-    DEFECTION_COLUMN_NAMES,
-    DISPLACEMENT_COLUMN_NAMES,
-    EVENT_COLUMN_NAMES,
+from rivalscope.ingest.checks import TARGETS, SourceSpec
+from rivalscope.ingest.files import (
+    ENCODINGS,
+    inspect_file,
+    is_gzip,
+    read_header,
+    readable_csv,
+    unique_names,
 )
+from rivalscope.places import country_iso3, place_key
+from rivalscope.store.upsert import Batch, IngestResult, new_batch_id, upsert, utc_now
 
 if TYPE_CHECKING:
-    from rivalscope.store import Store
+    import datetime as dt
+
+    from rivalscope.store.base import Store
 
 Step = Callable[[str], None]
 """Called with the name of each step as it starts, for progress display."""
@@ -54,305 +51,6 @@ Step = Callable[[str], None]
 STEPS: tuple[str, ...] = ("read", "check", "resolve", "quarantine", "write")
 
 
-@dataclass(frozen=True)
-class IngestResult:
-    """What one ingest did. ``rows_read`` always equals the sum of the other three counts."""
-
-    source: str
-    file: str
-    rows_read: int
-    rows_stored: int
-    rows_quarantined: int
-    rows_unchanged: int
-    batch_id: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """The result as the plain dict ``--json`` prints."""
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    """How one source's CSV maps onto a canonical table.
-
-    Attributes:
-        name: the source name stored with every row (``ucdp``, ``acled``, ``defections``).
-        target: the canonical table the rows go to.
-        required: columns the header must have.
-        optional: columns used when present (NULL when absent).
-        select: SQL SELECT list over ``r`` (every required and optional column, as text)
-            producing the mapped columns the target needs (see :data:`EVENT_MAPPED` and
-            :data:`DEFECTION_MAPPED`) and ``_reason`` (NULL for a good row).
-    """
-
-    name: str
-    target: Literal["events", "defections", "displacement"]
-    required: tuple[str, ...]
-    optional: tuple[str, ...]
-    select: str
-
-
-EVENT_MAPPED = [
-    "source_id",
-    "date_start",
-    "date_end",
-    "date_precision",
-    "event_type",
-    "source_event_type",
-    "source_sub_event_type",
-    "actor1_raw",
-    "actor2_raw",
-    "assoc1_raw",
-    "assoc2_raw",
-    "target_hint",
-    "country_name",
-    "country_code",
-    "admin1",
-    "admin2",
-    "location",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "fatalities_best",
-    "fatalities_low",
-    "fatalities_high",
-    "civilian_deaths",
-    "notes",
-    "source_url",
-    "_reason",
-]
-"""The columns an event source's SELECT list produces."""
-
-DEFECTION_MAPPED = [
-    "source_id",
-    "date",
-    "person",
-    "role",
-    "fighters",
-    "from_raw",
-    "to_raw",
-    "country_name",
-    "country_code",
-    "admin1",
-    "admin2",
-    "source_name",
-    "notes",
-    "_reason",
-]
-"""The columns a defections source's SELECT list produces."""
-
-DISPLACEMENT_MAPPED = ["month", "idps", "country_name", "country_code", "admin1", "_reason"]
-"""The columns a displacement source's SELECT list produces."""
-
-_TARGETS: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
-    "events": ("event_id", EVENT_COLUMN_NAMES, EVENT_MAPPED),
-    "defections": ("defection_id", DEFECTION_COLUMN_NAMES, DEFECTION_MAPPED),
-    "displacement": ("displacement_id", DISPLACEMENT_COLUMN_NAMES, DISPLACEMENT_MAPPED),
-}
-"""Each target table: its key column, its columns, and what a source's SELECT must produce."""
-
-
-# --- SQL helpers the sources use to build their SELECT lists -------------------------------
-def col(name: str) -> str:
-    """A raw text column of ``r``, trimmed, NULL when empty."""
-    return f"nullif(trim(r.\"{name}\"), '')"
-
-
-def check(condition: str, message_sql: str) -> str:
-    """A reason term: ``message_sql`` when ``condition`` holds, else NULL."""
-    return f"CASE WHEN {condition} THEN {message_sql} END"
-
-
-def bad_value(column: str, problem: str) -> str:
-    """SQL text: ``column X: 'value' <problem>`` for a reason."""
-    return f"'column {column}: ''' || {col(column)} || ''' {problem}'"
-
-
-def whole_number(value: str, sql_type: str = "INTEGER") -> str:
-    """SQL: ``value`` (text) as a non-negative whole number of ``sql_type``, else NULL.
-
-    Only digits pass: ``try_cast('12.5' AS INTEGER)`` would round to 13, and a count too large
-    for the column would be lost, so both are refused (and quarantined by :func:`int_check`).
-    """
-    return (
-        f"CASE WHEN regexp_full_match({value}, '[0-9]+') THEN try_cast({value} AS {sql_type}) END"
-    )
-
-
-def int_check(column: str, *, required: bool = False) -> str:
-    """A reason term for a column that must hold a whole number from 0 to 2,147,483,647."""
-    value = col(column)
-    terms = [
-        check(
-            f"{value} IS NOT NULL AND {whole_number(value)} IS NULL",
-            bad_value(column, "is not a whole number from 0 to 2147483647"),
-        )
-    ]
-    if required:
-        terms.append(check(f"{value} IS NULL", f"'column {column}: empty'"))
-    return ", ".join(terms)
-
-
-def coordinate_check(column: str, limit: int) -> str:
-    """A reason term for a latitude (limit 90) or longitude (limit 180) column."""
-    value = col(column)
-    return check(
-        f"{value} IS NOT NULL AND coalesce(abs(try_cast({value} AS DOUBLE)) > {limit}, true)",
-        bad_value(column, f"is not a number from -{limit} to {limit}"),
-    )
-
-
-def reasons(*terms: str) -> str:
-    """Join reason terms into one ``_reason`` expression (NULL when every term is NULL)."""
-    return f"nullif(concat_ws('; ', {', '.join(terms)}), '')"
-
-
-# --- File handling ---------------------------------------------------------------------------
-@contextmanager
-def _readable_csv(path: Path) -> Iterator[Path]:
-    """Yield a path DuckDB can read: the file itself, or the CSV inside a zip archive."""
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if not path.is_file():
-        raise InputError(f"{path}: not a file")
-    if not zipfile.is_zipfile(path):
-        yield path
-        return
-    with zipfile.ZipFile(path) as archive:
-        members = [m for m in archive.infolist() if m.filename.lower().endswith(".csv")]
-        if len(members) != 1:
-            names = ", ".join(m.filename for m in members) or "none"
-            raise InputError(
-                f"{path}: a zip archive must hold exactly one .csv file (found {names})"
-            )
-        with tempfile.TemporaryDirectory(prefix="rivalscope-") as tmp:
-            target = Path(archive.extract(members[0], tmp))
-            yield target
-
-
-def _is_gzip(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(2) == b"\x1f\x8b"
-
-
-def read_header(path: Path, encoding: str, shown: str) -> list[str]:
-    """The CSV header of ``path``.
-
-    Raises:
-        InputError: the file is empty, binary, or not decodable with ``encoding``.
-    """
-    try:
-        opener = gzip.open if _is_gzip(path) else open
-        with opener(path, "rb") as raw:
-            line = raw.readline(1 << 20)
-        if encoding == "utf-16":
-            with opener(path, "rb") as raw, io.TextIOWrapper(raw, encoding, newline="") as text:
-                first = text.readline()
-        else:
-            first = line.decode(encoding)
-    except (UnicodeDecodeError, OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise InputError(
-            f"{shown}: cannot read the header as {encoding} text ({exc.__class__.__name__}); "
-            "is it a CSV file? (try --encoding latin-1 for a Latin-1 file)"
-        ) from exc
-    if not first.strip():
-        raise InputError(f"{shown}: empty file, no CSV header")
-    if "\x00" in first:
-        raise InputError(f"{shown}: binary data, not a CSV file")
-    header = next(csv.reader([first.lstrip("\ufeff")]))
-    return [name.strip() for name in header]
-
-
-@dataclass(frozen=True)
-class FileFacts:
-    """What one pass over a file's bytes tells: its hash, its encoding, its blank lines."""
-
-    sha256: str
-    valid_utf8: bool
-    blank_records: tuple[int, ...]
-    """Record numbers of blank lines (DuckDB skips them but counts them in its rejects'
-    ``line``), as 1-based numbers after the header, quoted newlines not counted."""
-
-
-def _has_blank_line(chunks: Iterator[bytes]) -> tuple[bool, bool]:
-    """(valid UTF-8, any blank line) of a stream of chunks."""
-    import codecs
-
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    valid, blank, tail = True, False, b""
-    for chunk in chunks:
-        if valid:
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
-                valid = False
-        joined = tail + chunk
-        blank = blank or b"\n\n" in joined or b"\n\r\n" in joined
-        tail = joined[-2:]
-    if valid:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            valid = False
-    return valid, blank
-
-
-def _blank_records(path: Path) -> tuple[int, ...]:
-    """Record numbers of blank lines, tracking quotes so a quoted newline starts no record.
-
-    A blank line is one that holds only the header's line ending: DuckDB skips those, while a
-    lone CR in a file of LF lines is a record (with too few fields) that it rejects.
-    """
-    opener = gzip.open if _is_gzip(path) else open
-    found = []
-    with opener(path, "rb") as handle:
-        record, quoted, ending = -1, False, b"\n"
-        for line in handle:
-            if not quoted:
-                record += 1
-                if record == 0 and line.endswith(b"\r\n"):
-                    ending = b"\r\n"
-                elif record > 0 and line == ending:
-                    found.append(record)
-            if line.count(b'"') % 2:
-                quoted = not quoted
-    return tuple(found)
-
-
-def inspect_file(path: Path) -> FileFacts:
-    """Hash the file's bytes; check its (decompressed) content for UTF-8 and blank lines."""
-    digest = hashlib.sha256()
-
-    def raw_chunks() -> Iterator[bytes]:
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-                yield chunk
-
-    if _is_gzip(path):
-        for _ in raw_chunks():
-            pass
-        try:
-            with gzip.open(path, "rb") as stream:
-                valid, blank = _has_blank_line(iter(lambda: stream.read(1 << 20), b""))
-        except (EOFError, OSError, zlib.error) as exc:
-            raise InputError(f"{path}: truncated or corrupt gzip archive ({exc})") from exc
-    else:
-        valid, blank = _has_blank_line(raw_chunks())
-    return FileFacts(digest.hexdigest(), valid, _blank_records(path) if blank else ())
-
-
-_ENCODINGS = {
-    "utf-8": "utf-8",
-    "utf8": "utf-8",
-    "latin-1": "latin-1",
-    "latin1": "latin-1",
-    "iso-8859-1": "latin-1",
-    "utf-16": "utf-16",
-}
-
-
-# --- The engine ------------------------------------------------------------------------------
 class Ingest:
     """One ingest batch of one file into a store. Use :func:`ingest_file`.
 
@@ -366,13 +64,11 @@ class Ingest:
         self.spec = spec
         self.path = path
         self.encoding = encoding
-        self.batch_id = (
-            f"{spec.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-        )
+        self.batch_id = new_batch_id(spec.name)
         self.csv_path = path
         self.header: list[str] = []
         self.temporary: list[tuple[str, str]] = []
-        self.key, self.columns, self.mapped = _TARGETS[spec.target]
+        self.key, self.columns, self.mapped = TARGETS[spec.target]
 
     def sql(self, query: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
         return self.con.execute(query, params or [])
@@ -399,8 +95,8 @@ class Ingest:
         return {
             "path": str(self.csv_path),
             "encoding": self.encoding,
-            "compression": "gzip" if _is_gzip(self.csv_path) else "none",
-            "columns": {name: "VARCHAR" for name in _unique_names(self.header)},
+            "compression": "gzip" if is_gzip(self.csv_path) else "none",
+            "columns": {name: "VARCHAR" for name in unique_names(self.header)},
         }
 
     # 1. read -------------------------------------------------------------------------------
@@ -741,112 +437,50 @@ class Ingest:
         self.temporary.append(("TABLE", "rs_invalid_raw"))
 
     # 5. write ------------------------------------------------------------------------------
-    def write(self, sha256: str, started: dt.datetime) -> IngestResult:
-        """Write quarantine, new and changed rows, and the batch record (in the transaction)."""
-        target, key = self.spec.target, self.key
+    def batch(self, sha256: str, started: dt.datetime) -> Batch:
+        """The checked batch, as queries over the staging tables, for the one upsert."""
         rejected = self.scalar("SELECT count(*) FROM rs_rejected")
         invalid, good = self.sql(
             "SELECT count(*) FILTER (WHERE _reason IS NOT NULL), "
             "count(*) FILTER (WHERE _reason IS NULL) FROM rs_final"
         ).fetchone() or (0, 0)
-        self.sql(
-            "INSERT INTO quarantine SELECT ?, _row, raw, reason FROM rs_rejected", [self.batch_id]
+        quarantine = (
+            "SELECT CAST(_row AS BIGINT) AS row_number, CAST(raw AS VARCHAR) AS raw, reason "
+            "FROM rs_rejected"
         )
         if invalid:
-            self.sql(
-                """INSERT INTO quarantine
-                SELECT ?, f._row, r.raw, f._reason FROM rs_final f
-                LEFT JOIN rs_invalid_raw r ON r._row = f._row WHERE f._reason IS NOT NULL""",
-                [self.batch_id],
+            quarantine += (
+                " UNION ALL SELECT CAST(f._row AS BIGINT), CAST(r.raw AS VARCHAR), f._reason "
+                "FROM rs_final f "
+                "LEFT JOIN rs_invalid_raw r ON r._row = f._row WHERE f._reason IS NOT NULL"
             )
-        self.temp(
-            "rs_changed",
-            f"""SELECT f.{key}, t.{key} IS NOT NULL AS existed FROM rs_final f
-            LEFT JOIN {target} t ON t.{key} = f.{key}
-            WHERE f._reason IS NULL AND t.row_hash IS DISTINCT FROM f.row_hash""",
-        )
-        stored = self.scalar("SELECT count(*) FROM rs_changed")
-        if self.scalar("SELECT count(*) FROM rs_changed WHERE existed"):
-            self.sql(
-                f"DELETE FROM {target} WHERE {key} IN (SELECT {key} FROM rs_changed WHERE existed)"
-            )
-        changed_only = "" if stored == good else (f"SEMI JOIN rs_changed c ON c.{key} = f.{key}")
-        self.sql(
-            f"""INSERT INTO {target} ({", ".join(self.columns)})
-            SELECT {", ".join("f." + c for c in self.columns)} FROM rs_final f
-            {changed_only} WHERE f._reason IS NULL"""
-        )
+        unregistered = None
         if self.spec.target != "displacement":
-            self.store.register_unregistered("rs_lookup")
-        result = self.result(rejected, invalid, good, stored)
-        self.sql(
-            "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            self.batch_row(result, sha256, started),
-        )
-        return result
-
-    def result(self, rejected: int, invalid: int, good: int, stored: int) -> IngestResult:
-        """The batch's counts: rows DuckDB rejected, rows that failed a check, good rows, and
-        the good rows stored (new or changed); the rest of the good rows were unchanged."""
-        return IngestResult(
+            unregistered = (
+                "SELECT actor_id, min(raw) AS name FROM rs_lookup WHERE unregistered "
+                "GROUP BY actor_id"
+            )
+        return Batch(
+            batch_id=self.batch_id,
             source=self.spec.name,
             file=str(self.path),
-            rows_read=rejected + invalid + good,
-            rows_stored=stored,
-            rows_quarantined=rejected + invalid,
-            rows_unchanged=good - stored,
-            batch_id=self.batch_id,
+            sha256=sha256,
+            started=started,
+            target=self.spec.target,
+            key=self.key,
+            columns=tuple(self.columns),
+            rows=f"SELECT {', '.join(self.columns)} FROM rs_final WHERE _reason IS NULL",
+            good=int(good),
+            quarantine=f"SELECT * FROM ({quarantine}) AS q ORDER BY row_number",
+            quarantined=int(rejected) + int(invalid),
+            unregistered=unregistered,
         )
-
-    def batch_row(self, result: IngestResult, sha256: str, started: dt.datetime) -> list[Any]:
-        """The ``ingest_batches`` row of this batch, in column order."""
-        return [
-            self.batch_id,
-            self.spec.name,
-            str(self.path),
-            sha256,
-            started,
-            dt.datetime.now(dt.UTC).replace(tzinfo=None),
-            result.rows_read,
-            result.rows_stored,
-            result.rows_quarantined,
-            result.rows_unchanged,
-        ]
 
     def cleanup(self) -> None:
         """Drop the batch's temporary tables and views."""
         for kind, name in reversed(self.temporary):
             self.sql(f"DROP {kind} IF EXISTS {name}")
         self.temporary.clear()
-
-
-_CIVILIANS = re.compile(r"^civilians \(.*\)$")
-_UNIDENTIFIED = re.compile(r"^unidentified armed group \(.*\)$")
-
-
-def actor_name_key(name: str) -> str:
-    """The alias key of a raw actor name, folding ACLED's per-country generic actors.
-
-    ``Civilians (Somalia)`` keys as ``civilians`` and ``Unidentified Armed Group (Mali)`` as
-    ``unidentified armed group``, so no generic actor is left unregistered for want of a country.
-    """
-    key = alias_key(name)
-    if _CIVILIANS.match(key):
-        return "civilians"
-    if _UNIDENTIFIED.match(key):
-        return "unidentified armed group"
-    return key
-
-
-def _unique_names(header: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    names = []
-    for number, name in enumerate(header, start=1):
-        base = name or f"column{number}"
-        count = seen.get(base, 0)
-        seen[base] = count + 1
-        names.append(base if count == 0 else f"{base}_{count + 1}")
-    return names
 
 
 def ingest_file(
@@ -873,13 +507,17 @@ def ingest_file(
         InputError: the whole file is unusable (named, with the reason).
     """
     path = Path(path)
-    normalized = _ENCODINGS.get(encoding.lower())
+    normalized = ENCODINGS.get(encoding.lower())
     if normalized is None:
-        raise InputError(f"unsupported encoding {encoding!r}: use utf-8, latin-1 or utf-16")
+        raise InputError(
+            f"unsupported encoding {encoding!r}: use utf-8, latin-1 or utf-16", parameter="encoding"
+        )
+    store.require_writable()
+    store.refresh_staging()
     step = on_step or (lambda _name: None)
-    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    started = utc_now()
     job = Ingest(store, spec, path, normalized)
-    with _readable_csv(path) as csv_path:
+    with readable_csv(path) as csv_path:
         step("read")
         header = read_header(csv_path, normalized, str(path))
         facts = inspect_file(path)
@@ -900,18 +538,7 @@ def ingest_file(
             if job.scalar("SELECT count(*) FROM rs_final WHERE _reason IS NOT NULL"):
                 job._invalid_raw()
             step("write")
-            result = store.write_batch(job, facts.sha256, started)
+            result = upsert(store, job.batch(facts.sha256, started))
         finally:
             job.cleanup()
     return result
-
-
-__all__ = [
-    "DEFECTION_MAPPED",
-    "DISPLACEMENT_MAPPED",
-    "EVENT_MAPPED",
-    "STEPS",
-    "IngestResult",
-    "SourceSpec",
-    "ingest_file",
-]

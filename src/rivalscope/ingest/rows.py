@@ -8,32 +8,29 @@ analyses only once accepted (see :mod:`rivalscope.review`).
 
 The rows are typed, fingerprinted and checked in the store's staging DuckDB
 (:attr:`Store.staging`: the store's own database, or for a PostgreSQL store an in-process mirror
-of its registry); the upsert then runs on the store's database in portable SQL, the checked rows
-brought there by :meth:`Store.stage_table`.
+of its registry), then written by the one upsert (:func:`rivalscope.store.upsert.upsert`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import pyarrow as pa
 
 from rivalscope.errors import InputError
-from rivalscope.ingest import IngestResult
 from rivalscope.schema import (
     DEFECTION_COLUMNS,
     EVENT_COLUMNS,
     EVENT_TYPES,
-    REVIEW_KINDS,
     TARGET_TYPES,
 )
+from rivalscope.store.upsert import Batch, IngestResult, new_batch_id, upsert, utc_now
 
 if TYPE_CHECKING:
     import duckdb
 
-    from rivalscope.store import Store
+    from rivalscope.store.base import Store
 
 Target = Literal["events", "defections"]
 
@@ -55,7 +52,27 @@ def write_rows(
     for_review: bool = False,
     review_details: pa.Table | None = None,
 ) -> IngestResult:
-    """Upsert ``rows`` into ``target`` as one batch; see :meth:`Store.write_rows`."""
+    """Upsert canonical rows made by code (text coding, simulation) as one batch.
+
+    Args:
+        store: an open, writable store.
+        target: ``events`` or ``defections``.
+        rows: some of the target's columns (:data:`rivalscope.schema.EVENT_COLUMNS` or
+            ``DEFECTION_COLUMNS``), the id column required; actors as registry ids.
+            ``source`` and ``batch_id`` are set here; absent columns are NULL.
+        source: the source name stored with events (``text``, ``sim``) and the batch.
+        file: where the rows came from, for the batch record.
+        for_review: the rows count in analyses only once accepted
+            (:mod:`rivalscope.review`); a changed row goes back to pending.
+        review_details: per row (``item_id`` = the id) ``confidence``, ``passage`` and
+            ``evidence`` (JSON text) for the reviewer.
+
+    Raises:
+        InputError: naming the row (0-based) and column of the first bad value; nothing
+            is written then.
+        StoreError: the store is read-only or refused the write.
+    """
+    store.require_writable()
     if target not in _TARGETS:
         raise InputError(f"cannot write rows to {target!r}: use events or defections")
     key, columns, actor_columns = _TARGETS[target]
@@ -69,8 +86,9 @@ def write_rows(
         if not for_review:
             raise InputError("review_details are only for rows written for review")
         _check_review(review_details, key)
-    batch_id = f"{source}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    store.refresh_staging()
+    batch_id = new_batch_id(source)
+    started = utc_now()
     stage = store.staging
     tag = uuid.uuid4().hex[:8]
     incoming, checked, reviewed = f"rs_rows_{tag}", f"rs_rows_ok_{tag}", f"rs_rows_rv_{tag}"
@@ -82,17 +100,22 @@ def write_rows(
             if for_review:
                 details = review_details if review_details is not None else _NO_DETAILS
                 _review_rows(stage, checked, key, details, reviewed)
-            return _upsert(
+            total = int(stage.execute(f"SELECT count(*) FROM {checked}").fetchone()[0])  # type: ignore[index]
+            return upsert(
                 store,
-                target,
-                key,
-                names,
-                checked,
-                reviewed if for_review else None,
-                batch_id,
-                source,
-                file,
-                started,
+                Batch(
+                    batch_id=batch_id,
+                    source=source,
+                    file=file,
+                    sha256=None,
+                    started=started,
+                    target=target,
+                    key=key,
+                    columns=tuple(names),
+                    rows=f"SELECT {', '.join(names)} FROM {checked} ORDER BY _index",
+                    good=total,
+                    reviews=f"SELECT * FROM {reviewed}" if for_review else None,
+                ),
             )
         finally:
             stage.execute(f"DROP TABLE IF EXISTS {checked}")
@@ -228,88 +251,3 @@ def _review_rows(
         )
     finally:
         stage.unregister(name)
-
-
-def _upsert(
-    store: Store,
-    target: str,
-    key: str,
-    names: list[str],
-    checked: str,
-    reviewed: str | None,
-    batch_id: str,
-    source: str,
-    file: str | None,
-    started: dt.datetime,
-) -> IngestResult:
-    """Upsert the checked rows by id, their review entries and the batch record: one
-    transaction on the store's database, in SQL that DuckDB and PostgreSQL both run."""
-    total = int(store.staging.execute(f"SELECT count(*) FROM {checked}").fetchone()[0])  # type: ignore[index]
-    incoming, changed, reviews = f"{checked}_in", f"{checked}_changed", f"{checked}_reviews"
-    with store.transaction():
-        store.stage_table(incoming, f"SELECT _index, {', '.join(names)} FROM {checked}")
-        stored = store.execute(
-            f"""CREATE TEMP TABLE {changed} AS
-            SELECT f.{key}, t.{key} IS NOT NULL AS existed FROM {incoming} f
-            LEFT JOIN {target} t ON t.{key} = f.{key}
-            WHERE t.row_hash IS DISTINCT FROM f.row_hash"""
-        )
-        store.execute(
-            f"DELETE FROM {target} WHERE {key} IN (SELECT {key} FROM {changed} WHERE existed)"
-        )
-        store.execute(
-            f"""INSERT INTO {target} ({", ".join(names)})
-            SELECT {", ".join("f." + c for c in names)} FROM {incoming} f
-            WHERE EXISTS (SELECT 1 FROM {changed} c WHERE c.{key} = f.{key})
-            ORDER BY f._index"""
-        )
-        if reviewed is not None:
-            store.stage_table(reviews, f"SELECT * FROM {reviewed}")
-            _write_reviews(store, target, changed, reviews, started)
-            store.execute(f"DROP TABLE {reviews}")
-        store.execute(
-            "INSERT INTO ingest_batches VALUES (?, ?, ?, NULL, ?, ?, ?, ?, 0, ?)",
-            [
-                batch_id,
-                source,
-                file,
-                started,
-                dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                total,
-                stored,
-                total - stored,
-            ],
-        )
-        store.execute(f"DROP TABLE {changed}")
-        store.execute(f"DROP TABLE {incoming}")
-    return IngestResult(
-        source=source,
-        file=file or "",
-        rows_read=total,
-        rows_stored=stored,
-        rows_quarantined=0,
-        rows_unchanged=total - stored,
-        batch_id=batch_id,
-    )
-
-
-def _write_reviews(
-    store: Store, target: str, changed: str, reviews: str, started: dt.datetime
-) -> None:
-    """Every written row gets a review entry: new rows and changed rows are ``pending``
-    (a changed row's earlier decision no longer holds); an unchanged row keeps its decision."""
-    kind = "event" if target == "events" else "defection"
-    key = REVIEW_KINDS[kind][1]
-    store.execute(
-        f"DELETE FROM reviews WHERE item_kind = ? AND item_id IN (SELECT {key} FROM {changed})",
-        [kind],
-    )
-    store.execute(
-        f"""INSERT INTO reviews (item_kind, item_id, status, confidence, passage, evidence,
-                                 created)
-        SELECT ?, r.item_id, 'pending', r.confidence, r.passage, r.evidence, ?
-        FROM {reviews} r
-        WHERE NOT EXISTS
-          (SELECT 1 FROM reviews v WHERE v.item_kind = ? AND v.item_id = r.item_id)""",
-        [kind, started, kind],
-    )

@@ -14,7 +14,7 @@ GED rows sometimes have ``best`` above ``high``; they are stored as published, n
 
 from __future__ import annotations
 
-from rivalscope.ingest import (
+from rivalscope.ingest.checks import (
     SourceSpec,
     bad_value,
     check,

@@ -20,12 +20,14 @@ from pydantic import BeforeValidator, Field
 from starlette.background import BackgroundTask
 
 import rivalscope
-from rivalscope import review
+import rivalscope.review as review
+import rivalscope.server.models as models
+import rivalscope.server.profiles as profiles
+import rivalscope.server.queries as queries
 from rivalscope.analysis.context import plain
 from rivalscope.analysis.profile import SECTIONS
 from rivalscope.errors import RivalscopeError
 from rivalscope.redact import redact_table, store_secret
-from rivalscope.server import models, profiles, queries
 from rivalscope.server.auth import token_matches
 from rivalscope.server.models import TEXT, iso_date
 from rivalscope.server.security import json_bytes
@@ -68,9 +70,7 @@ async def require_token(request: Request) -> None:
     """Refuse a write that does not carry ``Authorization: Bearer <token>``."""
     ctx = context(request)
     if ctx.token is None:
-        raise Unauthorized(
-            "writes are disabled: start the server with --token-file to enable them", 403
-        )
+        raise Unauthorized("writes are disabled: the server was started without a token", 403)
     if not token_matches(request.headers.get("authorization"), ctx.token):
         raise Unauthorized("a write needs the header Authorization: Bearer <token>")
 
@@ -228,7 +228,7 @@ async def events(
 
     def build(reader: Reader) -> dict[str, Any]:
         query = _events_query(ctx, reader, filters)
-        page, following = queries.events_page(reader.store.con, query, cursor=cursor, limit=limit)
+        page, following = queries.events_page(reader.store, query, cursor=cursor, limit=limit)
         return {
             "events": queries.rows(page),
             "next_cursor": following,
@@ -276,7 +276,7 @@ def _download(ctx: ServerContext, filters: queries.EventFilters, fmt: str) -> Re
     readers = ctx.state.reader()
     reader = readers.__enter__()
     try:
-        batches = queries.events_export(reader.store.con, _events_query(ctx, reader, filters))
+        batches = queries.events_export(reader.store, _events_query(ctx, reader, filters))
     except BaseException as exc:
         readers.__exit__(type(exc), exc, exc.__traceback__)
         raise

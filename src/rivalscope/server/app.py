@@ -14,8 +14,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 import rivalscope
+import rivalscope.server.api as api
+import rivalscope.server.dashboard as dashboard
 from rivalscope.errors import InputError, NotFoundError, RegistryError, RivalscopeError, StoreError
-from rivalscope.server import api, dashboard
 from rivalscope.server.auth import check_bind
 from rivalscope.server.queries import DefectionExists
 from rivalscope.server.security import MAX_BODY_BYTES, Guard, allowed_hosts_for
@@ -81,7 +82,7 @@ def open_state(settings: ServerSettings) -> State:
     Raises:
         StoreError: no store there, or a kind of store the server cannot serve.
     """
-    from rivalscope.backends import urls
+    from rivalscope.store import urls
 
     if not urls.is_url(settings.db):
         return StoreState(
@@ -126,16 +127,16 @@ def _ensure_secret(state: State) -> None:
 
     if state.ready:
         with state.reader() as reader:
-            meta = reader.store.table("meta")
-            found = meta.filter(meta.key == "pseudonym_secret").count().to_pyarrow().as_py()
-        if found:
+            found = reader.store.meta("pseudonym_secret")
+        if found is not None:
             return
     try:
         state.write(store_secret, tables={"meta"})
     except StoreBusy as exc:
         raise StoreError(
-            "--redact needs the store's pseudonym secret, and the store is busy: "
-            f"start the server again when the other process is done ({exc})"
+            "redaction needs the store's pseudonym secret, and the store is busy: "
+            f"start the server again when the other process is done ({exc})",
+            parameter="redact",
         ) from exc
 
 

@@ -4,7 +4,7 @@ A DuckDB file locks other processes out, so the server reads a snapshot of it
 (:mod:`rivalscope.server.state`). A PostgreSQL server has no such lock, so nothing is copied:
 
 * **Reads** go straight to the database. Each request borrows a read-only
-  :class:`~rivalscope.backends.postgres.PostgresStore` from a small pool (a connection serves
+  :class:`~rivalscope.store.postgres.PostgresStore` from a small pool (a connection serves
   one thread at a time). At most ``pool_size`` requests read at once; the next ones wait for a
   store to come back, up to ``wait_seconds``, then get :class:`StoreBusy` (HTTP 503).
 * **Changes** made by anyone (another server, ``rivalscope ingest --db postgresql://...``) are
@@ -34,8 +34,8 @@ from rivalscope.server.cache import ResultCache
 from rivalscope.server.state import Reader, StoreBusy, Watched
 
 if TYPE_CHECKING:
-    from rivalscope.backends.postgres import PostgresStore
     from rivalscope.store import Store
+    from rivalscope.store.postgres import PostgresStore
 
 log = logging.getLogger("rivalscope.server")
 T = TypeVar("T")
@@ -108,26 +108,26 @@ class PostgresState(Watched):
             raise
 
     def _open(self, *, read_only: bool) -> PostgresStore:
-        from rivalscope.backends.postgres import PostgresStore
+        from rivalscope.store.postgres import PostgresStore
 
         return PostgresStore(self.url, read_only=read_only)
 
-    def _applied_migrations(self) -> int:
-        import psycopg
+    def _first_row(self, sql: str) -> tuple[Any, ...] | None:
+        table = self._watch.query(sql)
+        if not table.num_rows:
+            return None
+        return tuple(column[0].as_py() for column in table.columns)
 
-        try:
-            row = self._watch.pg.execute(
-                "SELECT to_regclass('schema_version') IS NOT NULL, "
-                "to_regclass('events') IS NOT NULL"
-            ).fetchone()
-            if not row or not all(row):
-                raise StoreError(
-                    f"no store at {self.path}: ingest data first "
-                    f"(rivalscope ingest ... --db {self.path})"
-                )
-            applied = self._watch.pg.execute("SELECT max(version) FROM schema_version").fetchone()
-        except psycopg.Error as exc:
-            raise StoreError(f"cannot read store {self.path}: {exc}") from exc
+    def _applied_migrations(self) -> int:
+        row = self._first_row(
+            "SELECT to_regclass('schema_version') IS NOT NULL, to_regclass('events') IS NOT NULL"
+        )
+        if not row or not all(row):
+            raise StoreError(
+                f"no store at {self.path}: ingest data first "
+                f"(rivalscope ingest ... --db {self.path})"
+            )
+        applied = self._first_row("SELECT max(version) FROM schema_version")
         return int(applied[0] or 0) if applied else 0
 
     # --- status -------------------------------------------------------------------------------
@@ -159,15 +159,13 @@ class PostgresState(Watched):
         Returns:
             Whether the version moved on.
         """
-        import psycopg
-
         with self._watch_lock:
             try:
                 if not self._watch.connected():
                     self._watch.close()
                     self._watch = self._open(read_only=True)
-                signature = self._watch.pg.execute(_SIGNATURE).fetchone()
-            except (psycopg.Error, StoreError) as exc:
+                signature = self._first_row(_SIGNATURE)
+            except StoreError as exc:
                 self.last_error = f"cannot read the store's change signature: {exc}"
                 log.warning("%s", self.last_error)
                 return False
@@ -228,12 +226,10 @@ class PostgresState(Watched):
 
     def _written(self) -> None:
         """Move the version on after this server's own write (and note the new signature)."""
-        import psycopg
-
         with self._watch_lock:
             try:
-                self._signature = self._watch.pg.execute(_SIGNATURE).fetchone()
-            except psycopg.Error:
+                self._signature = self._first_row(_SIGNATURE)
+            except StoreError:
                 self._signature = None
             self._advance()
 

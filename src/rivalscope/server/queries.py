@@ -9,7 +9,6 @@ import binascii
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +25,7 @@ from rivalscope.schema import DEFECTION_COLUMN_NAMES, EVENT_TYPES
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from rivalscope.ingest import IngestResult
-    from rivalscope.store import Store
+    from rivalscope.store import IngestResult, Store
 
 MAX_PAGE = 1000
 HIDDEN_EVENT_COLUMNS = ("row_hash",)
@@ -90,19 +88,17 @@ def decode_cursor(cursor: str) -> tuple[dt.date, str]:
 class EventsQuery:
     """The events matching some filters, compiled once by Ibis in the store's SQL dialect (the
     filters' values are literals Ibis quoted); pages and exports wrap it with bound parameters
-    only.
+    only, in SQL every backend runs.
 
     Attributes:
         sql: a SELECT of the matching events, in no particular order.
         columns: the columns shown (the internal fingerprint left out).
-        dialect: ``duckdb``, or ``postgres`` for a PostgreSQL store.
-        schema: the shown columns' Arrow types (rows from PostgreSQL are typed by it).
+        schema: the shown columns' Arrow types.
     """
 
     sql: str
     columns: tuple[str, ...]
-    dialect: str = "duckdb"
-    schema: pa.Schema | None = None
+    schema: pa.Schema
 
     @classmethod
     def of(cls, store: Store, filters: EventFilters) -> EventsQuery:
@@ -113,29 +109,16 @@ class EventsQuery:
         node = expr.op()
         unordered = node.parent.to_expr() if isinstance(node, ops.Sort) else expr
         shown = tuple(c for c in unordered.columns if c not in HIDDEN_EVENT_COLUMNS)
-        dialect = str(store.ibis().name)
         schema = unordered.select(*shown).schema().to_pyarrow()
-        return cls(ibis.to_sql(unordered, dialect=dialect), shown, dialect, schema)
+        return cls(store.compile(unordered), shown, schema)
 
-    def _select(self) -> str:
+    def select(self) -> str:
+        """The shown columns, quoted, for a SELECT list."""
         return ", ".join('"' + c.replace('"', '""') + '"' for c in self.columns)
-
-    def _sql(self) -> tuple[str, str, str]:
-        """The query as the driver takes it, its placeholder, and the test that ``event_id``
-        is in a list bound to a parameter."""
-        if self.dialect == "duckdb":
-            return self.sql, "?", "list_contains(?, event_id)"
-        return self.sql.replace("%", "%%"), "%s", "event_id = ANY(%s)"
-
-    def _arrow(self, rows: list[tuple[Any, ...]]) -> pa.Table:
-        """Rows a PostgreSQL cursor fetched, as Arrow in the shown columns' types."""
-        return pa.Table.from_pylist(
-            [dict(zip(self.columns, r, strict=True)) for r in rows], self.schema
-        )
 
 
 def events_page(
-    con: Any, query: EventsQuery, *, cursor: str | None, limit: int
+    store: Store, query: EventsQuery, *, cursor: str | None, limit: int
 ) -> tuple[pa.Table, str | None]:
     """One page of matching events after ``cursor`` and the cursor of the next page.
 
@@ -144,54 +127,44 @@ def events_page(
     whole, read from the few row groups their dates span.
 
     Args:
-        con: the store's connection (:attr:`Store.con`: for a DuckDB store the request's cursor
-            of the snapshot, for a PostgreSQL store the reader's connection).
+        store: the store read (for a DuckDB file, the request's reader of the snapshot).
         query: the compiled filters.
         cursor: from the previous page (None: the first page).
         limit: rows per page, 1 to :data:`MAX_PAGE`.
     """
     if not 1 <= limit <= MAX_PAGE:
-        raise InputError(f"limit must be between 1 and {MAX_PAGE}")
+        raise InputError(f"must be between 1 and {MAX_PAGE}", parameter="limit")
     after_date, after_id = decode_cursor(cursor) if cursor is not None else (None, None)
-    sql, p, listed = query._sql()
-    keys = con.execute(
-        f"""SELECT date_start, event_id FROM ({sql}) AS matching
-        WHERE CAST({p} AS DATE) IS NULL
-           OR (date_start >= {p} AND (date_start > {p} OR (date_start = {p} AND event_id > {p})))
-        ORDER BY date_start, event_id LIMIT {p}""",
+    keys = store.query(
+        f"""SELECT date_start, event_id FROM ({query.sql}) AS matching
+        WHERE CAST(? AS DATE) IS NULL
+           OR (date_start >= ? AND (date_start > ? OR (date_start = ? AND event_id > ?)))
+        ORDER BY date_start, event_id LIMIT ?""",
         [after_date, after_date, after_date, after_date, after_id, limit + 1],
-    ).fetchall()
+    ).to_pylist()
     shown = keys[:limit]
-    ids = [k[1] for k in shown]
-    first = shown[0][0] if shown else None
-    last = shown[-1][0] if shown else None
-    found = con.execute(
-        f"""SELECT {query._select()} FROM ({sql}) AS matching
-        WHERE date_start BETWEEN {p} AND {p} AND {listed}
+    ids = [k["event_id"] for k in shown]
+    first = shown[0]["date_start"] if shown else None
+    last = shown[-1]["date_start"] if shown else None
+    page = store.query(
+        f"""SELECT {query.select()} FROM ({query.sql}) AS matching
+        WHERE date_start BETWEEN ? AND ? AND event_id = ANY(?)
         ORDER BY date_start, event_id""",
         [first, last, ids],
+        schema=query.schema,
     )
-    page = found.to_arrow_table() if query.dialect == "duckdb" else query._arrow(found.fetchall())
-    following = encode_cursor(shown[-1][0], shown[-1][1]) if len(keys) > limit else None
+    following = (
+        encode_cursor(shown[-1]["date_start"], shown[-1]["event_id"]) if len(keys) > limit else None
+    )
     return page, following
 
 
-def events_export(con: Any, query: EventsQuery, batch_rows: int = 50_000) -> pa.RecordBatchReader:
+def events_export(
+    store: Store, query: EventsQuery, batch_rows: int = 50_000
+) -> pa.RecordBatchReader:
     """Every matching event, in order, as a stream of Arrow record batches."""
-    sql = f"SELECT {query._select()} FROM ({query._sql()[0]}) AS matching "
-    sql += "ORDER BY date_start, event_id"
-    if query.dialect == "duckdb":
-        return con.execute(sql).fetch_record_batch(batch_rows)
-    assert query.schema is not None
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        # a server-side cursor (inside a read transaction) hands the rows over batch by batch
-        with con.transaction(), con.cursor(name=f"rs_export_{uuid.uuid4().hex}") as cursor:
-            cursor.execute(sql)
-            while rows := cursor.fetchmany(batch_rows):
-                yield from query._arrow(rows).to_batches()
-
-    return pa.RecordBatchReader.from_batches(query.schema, batches())
+    sql = f"SELECT {query.select()} FROM ({query.sql}) AS matching ORDER BY date_start, event_id"
+    return store.stream(sql, [], query.schema, batch_rows)
 
 
 def rows(table: pa.Table) -> list[dict[str, Any]]:

@@ -40,19 +40,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-import duckdb
-
-import rivalscope
 from rivalscope.errors import StoreError
 from rivalscope.server.cache import ResultCache
 from rivalscope.server.lockprobe import lock_holder
 from rivalscope.store import Store
+from rivalscope.store import open as open_store
+from rivalscope.store.duckdb import DuckDBStore
+from rivalscope.store.snapshot import Snapshot
 
 log = logging.getLogger("rivalscope.server")
 T = TypeVar("T")
 
 RETRY_AFTER_SECONDS = 5
-_SNAPSHOT_TABLE = "rs_server.snapshot"
 
 
 class StoreBusy(StoreError):
@@ -61,24 +60,6 @@ class StoreBusy(StoreError):
     def __init__(self, message: str, retry_after: int = RETRY_AFTER_SECONDS) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-
-
-class SnapshotStore(Store):
-    """A read-only :class:`Store` over one cursor of the server's in-memory snapshot.
-
-    Every read method of :class:`Store` works on it; every write raises :class:`StoreError`.
-    Make one with :meth:`over` (it shares the snapshot's database, so it opens nothing).
-    """
-
-    @classmethod
-    def over(cls, con: duckdb.DuckDBPyConnection, path: str) -> SnapshotStore:
-        """A store reading through ``con``, a cursor of the snapshot; ``path`` names the file."""
-        store = object.__new__(cls)
-        store.path = path
-        store.read_only = True
-        store.con = con
-        store._ibis = None
-        return store
 
 
 @dataclass(frozen=True)
@@ -150,14 +131,6 @@ class Signature:
             else:
                 found.append((info.st_size, info.st_mtime_ns, info.st_ino))
         return cls(tuple(found))
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -254,15 +227,9 @@ class StoreState(Watched):
             )
         self.refresh_seconds = refresh_seconds
         self.cache = ResultCache(cache_entries)
-        self._db = duckdb.connect(":memory:")
-        self._db.execute("SET enable_progress_bar = false")
-        self._db.execute("CREATE SCHEMA rs_server")
-        self._db.execute(
-            f"CREATE TABLE {_SNAPSHOT_TABLE} (version BIGINT NOT NULL, taken TIMESTAMP)"
-        )
-        self._db.execute(f"INSERT INTO {_SNAPSHOT_TABLE} VALUES (0, NULL)")
+        self._snapshot = Snapshot(str(self.path))
         self._file_lock = threading.Lock()
-        self._idle: queue.SimpleQueue[SnapshotStore] = queue.SimpleQueue()
+        self._idle: queue.SimpleQueue[DuckDBStore] = queue.SimpleQueue()
         self._signature: Signature | None = None
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -294,8 +261,7 @@ class StoreState(Watched):
 
     # --- lifecycle ----------------------------------------------------------------------------
     def _close(self) -> None:
-        with contextlib.suppress(duckdb.Error):
-            self._db.close()
+        self._snapshot.close()
 
     def poll(self) -> bool:
         """Look at the file once: note whether it is busy, refresh if it changed.
@@ -334,21 +300,17 @@ class StoreState(Watched):
         try:
             store = self._idle.get_nowait()
         except queue.Empty:
-            store = SnapshotStore.over(self._db.cursor(), str(self.path))
+            store = self._snapshot.reader()
+        healthy = False
         try:
-            store.con.execute("BEGIN TRANSACTION")
-            row = store.con.execute(f"SELECT version FROM {_SNAPSHOT_TABLE}").fetchone()
-        except duckdb.Error:
-            store.close()
+            with store.reading():
+                version = Snapshot.version(store)
+                healthy = True
+                yield Reader(store, version)
+        except StoreError:
+            healthy = False
             raise
-        healthy = True
-        try:
-            yield Reader(store, int(row[0]) if row else 0)
         finally:
-            try:
-                store.con.execute("ROLLBACK")
-            except duckdb.Error:
-                healthy = False
             if healthy:
                 self._idle.put(store)
             else:
@@ -380,7 +342,7 @@ class StoreState(Watched):
                 )
             unseen = Signature.of(self.path) != self._signature
             try:
-                store = rivalscope.open(self.path)
+                store = open_store(self.path)
             except StoreError as exc:
                 if _is_lock_error(exc):
                     self._mark_busy(None)
@@ -410,7 +372,7 @@ class StoreState(Watched):
             signature = self._copy(copy)
             # Migrate and seed the private copy, so the snapshot has the current schema even
             # when the file was written by an older version; this also folds its WAL in.
-            rivalscope.open(copy).close()
+            open_store(copy).close()
             self._load(copy, tables)
         self._signature = signature
         self._mark_free()
@@ -436,49 +398,7 @@ class StoreState(Watched):
         return before
 
     def _load(self, copy: Path, tables: set[str] | None) -> None:
-        cursor = self._db.cursor()
-        try:
-            cursor.execute(f"ATTACH {_literal(str(copy))} AS rs_src (READ_ONLY)")
-            try:
-                names = [
-                    str(r[0])
-                    for r in cursor.execute(
-                        "SELECT table_name FROM duckdb_tables() "
-                        "WHERE database_name = 'rs_src' AND schema_name = 'main'"
-                    ).fetchall()
-                ]
-                current = {
-                    str(r[0])
-                    for r in cursor.execute(
-                        "SELECT table_name FROM duckdb_tables() "
-                        "WHERE database_name = 'memory' AND schema_name = 'main'"
-                    ).fetchall()
-                }
-                chosen = names if tables is None else [n for n in names if n in tables]
-                taken = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-                cursor.execute("BEGIN TRANSACTION")
-                try:
-                    for name in chosen:
-                        order = " ORDER BY date_start, event_id" if name == "events" else ""
-                        cursor.execute(
-                            f"CREATE OR REPLACE TABLE memory.main.{_ident(name)} AS "
-                            f"SELECT * FROM rs_src.main.{_ident(name)}{order}"
-                        )
-                    if tables is None:
-                        for name in sorted(current - set(names)):
-                            cursor.execute(f"DROP TABLE memory.main.{_ident(name)}")
-                    cursor.execute(
-                        f"UPDATE {_SNAPSHOT_TABLE} SET version = version + 1, taken = ?",
-                        [taken],
-                    )
-                except BaseException:
-                    cursor.execute("ROLLBACK")
-                    raise
-                cursor.execute("COMMIT")
-            finally:
-                cursor.execute("DETACH rs_src")
-        finally:
-            cursor.close()
+        taken = self._snapshot.load(copy, tables)
         self.version += 1
         self.taken = taken.replace(tzinfo=dt.UTC)
         self.cache.clear()

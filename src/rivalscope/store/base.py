@@ -1,40 +1,43 @@
-"""The store: a DuckDB database (file or memory) holding the canonical tables.
+"""The Store interface every backend implements, and what all backends share.
 
-Open one with :func:`rivalscope.open`. The store migrates its schema, seeds the actor registry
-and the gazetteer, ingests sources in one transaction per batch, and hands out Ibis tables for
-analysis. DuckDB allows one writer per file: route writes through one :class:`Store`.
+A backend (:mod:`~rivalscope.store.duckdb`, :mod:`~rivalscope.store.postgres`,
+:mod:`~rivalscope.store.spark`) provides a handful of primitives: a transaction, a statement, a
+query, a stream of rows, a staging DuckDB and a way to bring its rows into the store's database,
+and an Ibis backend. Everything else is written once, here, on those primitives: the schema
+migrations, the seeding of the registry and gazetteer, the reads every analysis uses (Ibis
+expressions), the registry and boundary loads, and the store settings in ``meta``. Writes of
+rows (ingest, rows made by code) all go through :func:`rivalscope.store.upsert.upsert`.
+
+Nothing outside :mod:`rivalscope.store` touches a backend's connection.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import duckdb
 import pyarrow as pa
 
-from rivalscope import actors as actor_registry
-from rivalscope import places as gazetteer
+import rivalscope.actors as actor_registry
+import rivalscope.places as gazetteer
+from rivalscope.actors import actor_name_key
 from rivalscope.errors import InputError, NotFoundError, StoreError
-from rivalscope.ingest import Ingest, IngestResult, SourceSpec, Step, ingest_file
 from rivalscope.schema import EVENT_TYPES, MIGRATIONS, REVIEW_KINDS
 
 if TYPE_CHECKING:
+    import duckdb
     import ibis.expr.types as ir
 
-DEFAULT_DB = "rivalscope.duckdb"
+    from rivalscope.ingest.pipeline import Step
+    from rivalscope.store.upsert import IngestResult
+
 _SEED_VERSION = "1"
-
-
-def default_db() -> str:
-    """The store used when none is named: ``$RIVALSCOPE_DB`` or ``rivalscope.duckdb``."""
-    return os.environ.get("RIVALSCOPE_DB") or DEFAULT_DB
 
 
 def seed_fingerprint(registry: actor_registry.Registry) -> str:
@@ -44,51 +47,88 @@ def seed_fingerprint(registry: actor_registry.Registry) -> str:
     ).hexdigest()
 
 
-class Store:
-    """An open Rivalscope store.
+class Store(ABC):
+    """An open Rivalscope store, whatever its backend. Open one with :func:`rivalscope.open`.
 
-    Args:
-        db: a DuckDB file path, or ``None`` / ``":memory:"`` for an in-memory store. A
-            ``postgresql://`` URL or a ``spark:`` master (see :mod:`rivalscope.backends.urls`)
-            opens a :class:`~rivalscope.backends.postgres.PostgresStore` or a
-            :class:`~rivalscope.backends.spark.SparkStore` instead.
-        read_only: open an existing file without writing (many readers may share it).
+    Attributes:
+        path: the store as it may be shown (a file, or a URL with its password masked).
+        read_only: writes raise :class:`~rivalscope.errors.StoreError`.
     """
 
-    def __new__(cls, db: str | Path | None = None, **options: Any) -> Store:
-        from rivalscope.backends import urls
+    path: str
+    read_only: bool
+    backend: str
+    """``duckdb``, ``postgres`` or ``spark``: also the Ibis dialect of :meth:`compile`."""
 
-        if cls is Store and urls.is_url(db):
-            kind = urls.parse(db).kind
-            if kind == "postgres":
-                from rivalscope.backends.postgres import PostgresStore
-
-                return super().__new__(PostgresStore)
-            from rivalscope.backends.spark import SparkStore
-
-            return super().__new__(SparkStore)
-        return super().__new__(cls)
-
-    def __init__(self, db: str | Path | None = None, *, read_only: bool = False) -> None:
-        target = ":memory:" if db is None else str(db)
-        self.path = target
-        self.read_only = read_only
-        try:
-            self.con = duckdb.connect(target, read_only=read_only)
-        except duckdb.Error as exc:
-            message = str(exc).strip().splitlines()[0]
-            raise StoreError(f"cannot open store {target}: {message}") from exc
-        self.con.execute("SET enable_progress_bar = false")
-        self._ibis: Any = None
-        if not read_only:
-            self._migrate()
-            self._seed()
-
-    # --- lifecycle ----------------------------------------------------------------------------
+    # --- primitives each backend provides --------------------------------------------------
+    @abstractmethod
     def close(self) -> None:
-        """Close the connection."""
-        self.con.close()
+        """Close every connection the store holds."""
 
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """Run the block as one transaction: all of it is committed, or none of it (and on a
+        shared server, serialized with every other client's writes)."""
+
+    @abstractmethod
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement (not a query) with ``?`` parameters on the store's database.
+
+        Returns:
+            The number of rows an INSERT, UPDATE, DELETE or CREATE TABLE ... AS touched.
+        """
+
+    @abstractmethod
+    def query(
+        self, sql: str, params: Sequence[Any] = (), *, schema: pa.Schema | None = None
+    ) -> pa.Table:
+        """The rows of a query with ``?`` parameters, as Arrow (typed by ``schema`` if given)."""
+
+    @abstractmethod
+    def stream(
+        self, sql: str, params: Sequence[Any], schema: pa.Schema, batch_rows: int = 50_000
+    ) -> pa.RecordBatchReader:
+        """The rows of a query as a stream of Arrow batches of ``schema``, never all in memory."""
+
+    @property
+    @abstractmethod
+    def staging(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB database where batches are read, checked and resolved before they are
+        written (the store's own database for a DuckDB store; an in-process one that mirrors the
+        registry and gazetteer for a server)."""
+
+    @abstractmethod
+    def staged(self, query: str) -> AbstractContextManager[str]:
+        """A table name under which the rows of ``query``, run on :attr:`staging`, can be read
+        in the store's database for the duration of the block."""
+
+    @abstractmethod
+    def ibis(self) -> Any:
+        """The Ibis backend over this store."""
+
+    # --- what backends may refine ---------------------------------------------------------
+    def refresh_staging(self) -> None:  # noqa: B027 - most backends stage in their own database
+        """Bring the staging database's registry and gazetteer up to date with the store."""
+
+    def ddl(self, statement: str) -> str:
+        """A statement of :data:`rivalscope.schema.MIGRATIONS` in the backend's SQL."""
+        return statement
+
+    def after_migrate(self) -> None:  # noqa: B027 - most backends need nothing more
+        """Anything the backend adds once the schema is current (indexes, ...)."""
+
+    @contextmanager
+    def staged_rows(self, rows: pa.Table) -> Iterator[str]:
+        """A table name under which ``rows`` can be read in the store's database in the block."""
+        name = f"rs_arrow_{_tag()}"
+        self.staging.register(name, rows)
+        try:
+            with self.staged(f"SELECT * FROM {name}") as staged:
+                yield staged
+        finally:
+            self.staging.unregister(name)
+
+    # --- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> Store:
         return self
 
@@ -96,148 +136,100 @@ class Store:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Store({self.path!r})"
+        return f"{type(self).__name__}({self.path!r})"
 
-    @property
-    def staging(self) -> duckdb.DuckDBPyConnection:
-        """The DuckDB connection an ingest stages and checks a file in (here: the store's own)."""
-        return self.con
+    def require_writable(self) -> None:
+        """Raise :class:`StoreError` when the store is open read-only."""
+        if self.read_only:
+            raise StoreError(f"store {self.path} is open read-only")
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Run the block as one transaction: all of it is committed, or none of it."""
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            yield
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        self.con.execute("COMMIT")
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first value of the first row of a query (None when it returns no row)."""
+        table = self.query(sql, params)
+        return table.column(0)[0].as_py() if table.num_rows else None
 
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
-        """Run one statement (not a query) with ``?`` parameters on the store's database.
-
-        Returns:
-            The number of rows an INSERT, UPDATE, DELETE or CREATE TABLE ... AS touched.
-        """
-        row = self.con.execute(statement, list(params)).fetchone()
-        return int(row[0]) if row else 0
-
-    def stage_table(self, name: str, query: str) -> None:
-        """Make the rows of ``query``, run on :attr:`staging`, the temporary table ``name`` of
-        the store's own database (drop it with :meth:`execute` ``DROP TABLE``)."""
-        self.con.execute(f"CREATE TEMP TABLE {name} AS {query}")
-
-    def stage_rows(self, name: str, rows: pa.Table) -> None:
-        """Make ``rows`` the temporary table ``name`` of the store's own database, as
-        :meth:`stage_table` does (drop it with :meth:`execute` ``DROP TABLE``)."""
-        view = f"{name}_arrow"
-        self.staging.register(view, rows)
-        try:
-            self.stage_table(name, f"SELECT * FROM {view}")
-        finally:
-            self.staging.unregister(view)
-
-    def _scalar(self, query: str, params: Sequence[Any] = ()) -> Any:
-        row = self.con.execute(query, list(params)).fetchone()
-        return row[0] if row else None
+    def prepare(self) -> None:
+        """Migrate the schema and seed the registry and gazetteer (a writable store does this
+        when it opens)."""
+        self._migrate()
+        self._seed()
 
     def _migrate(self) -> None:
-        self.con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
-        applied = self._scalar("SELECT max(version) FROM schema_version") or 0
-        for version, statements in enumerate(MIGRATIONS, start=1):
-            if version <= applied:
-                continue
-            with self.transaction():
+        with self.transaction():
+            self.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
+            applied = self.scalar("SELECT max(version) FROM schema_version") or 0
+            for version, statements in enumerate(MIGRATIONS, start=1):
+                if version <= applied:
+                    continue
                 for statement in statements:
-                    self.con.execute(statement)
-                self.con.execute("INSERT INTO schema_version VALUES (?)", [version])
+                    self.execute(self.ddl(statement))
+                self.execute("INSERT INTO schema_version VALUES (?)", [version])
+        self.after_migrate()
 
     def _seed(self) -> None:
         registry = actor_registry.builtin_registry()
         fingerprint = seed_fingerprint(registry)
-        if self._scalar("SELECT value FROM meta WHERE key = 'seed'") == fingerprint:
+        if self.meta("seed") == fingerprint:
             return
         with self.transaction():
-            self.con.execute("DELETE FROM actors WHERE builtin")
-            self.con.execute("DELETE FROM actor_aliases WHERE builtin")
+            if self.meta("seed") == fingerprint:
+                return
+            self.execute("DELETE FROM actors WHERE builtin")
+            self.execute("DELETE FROM actor_aliases WHERE builtin")
             self._insert_registry(registry, builtin=True)
-            self.con.execute("DELETE FROM place_aliases")
-            self.con.register("rs_seed_aliases", gazetteer.place_aliases_table())
-            self.con.execute("INSERT INTO place_aliases SELECT * FROM rs_seed_aliases")
-            self.con.unregister("rs_seed_aliases")
-            self.con.register("rs_seed_places", gazetteer.places_table())
-            self.con.execute(
-                """INSERT INTO places (code, name, level, parent, country_iso3, latitude,
-                   longitude) SELECT * FROM rs_seed_places s
-                   WHERE NOT EXISTS (SELECT 1 FROM places p WHERE p.code = s.code)"""
-            )
-            self.con.unregister("rs_seed_places")
-            self.con.execute("INSERT OR REPLACE INTO meta VALUES ('seed', ?)", [fingerprint])
+            self.execute("DELETE FROM place_aliases")
+            with self.staged_rows(gazetteer.place_aliases_table()) as aliases:
+                self.execute(f"INSERT INTO place_aliases SELECT * FROM {aliases}")
+            with self.staged_rows(gazetteer.places_table()) as places:
+                self.execute(
+                    f"""INSERT INTO places (code, name, level, parent, country_iso3, latitude,
+                       longitude) SELECT * FROM {places} s
+                       WHERE NOT EXISTS (SELECT 1 FROM places p WHERE p.code = s.code)"""
+                )
+            self._put_meta("seed", fingerprint)
 
     def _insert_registry(self, registry: actor_registry.Registry, *, builtin: bool) -> None:
-        actors_rows = registry.actors_table()
-        self.con.register("rs_reg_actors", actors_rows)
-        self.con.execute(
-            "DELETE FROM actors WHERE actor_id IN (SELECT actor_id FROM rs_reg_actors)"
-        )
-        self.con.execute(
-            """INSERT INTO actors (actor_id, name, kind, parent, country_iso3, registered,
-               builtin, description)
-               SELECT actor_id, name, kind, parent, country_iso3, true, ?, description
-               FROM rs_reg_actors""",
-            [builtin],
-        )
-        self.con.unregister("rs_reg_actors")
+        with self.staged_rows(registry.actors_table()) as actors:
+            self.execute(f"DELETE FROM actors WHERE actor_id IN (SELECT actor_id FROM {actors})")
+            self.execute(
+                f"""INSERT INTO actors (actor_id, name, kind, parent, country_iso3, registered,
+                   builtin, description)
+                   SELECT actor_id, name, kind, parent, country_iso3, true, ?, description
+                   FROM {actors}""",
+                [builtin],
+            )
         aliases = registry.aliases_table()
         keys = [actor_registry.alias_key(a) for a in aliases.column("alias").to_pylist()]
-        self.con.register("rs_reg_aliases", aliases.append_column("alias_key", pa.array(keys)))
-        self.con.execute(
-            """INSERT INTO actor_aliases (alias, alias_key, actor_id, country_iso3, valid_from,
-               valid_to, kind, source, builtin)
-               SELECT alias, alias_key, actor_id, country_iso3, valid_from, valid_to, kind,
-                      source, ? FROM rs_reg_aliases""",
-            [builtin],
-        )
-        self.con.unregister("rs_reg_aliases")
+        with self.staged_rows(aliases.append_column("alias_key", pa.array(keys))) as staged:
+            self.execute(
+                f"""INSERT INTO actor_aliases (alias, alias_key, actor_id, country_iso3,
+                   valid_from, valid_to, kind, source, builtin)
+                   SELECT alias, alias_key, actor_id, country_iso3, valid_from, valid_to, kind,
+                          source, ? FROM {staged}""",
+                [builtin],
+            )
 
-    # --- ingest -------------------------------------------------------------------------------
-    def _writable(self) -> None:
-        if self.read_only:
-            raise StoreError(f"store {self.path} is open read-only")
+    # --- store settings -------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        """A store setting from the ``meta`` table (None when unset or when there is none)."""
+        try:
+            meta = self.table("meta")
+        except NotFoundError:
+            return None
+        found = _column(meta.filter(meta.key == key).select("value").limit(1))
+        return None if not found else str(found[0])
 
-    def ingest_ucdp(
-        self, path: str | Path, *, encoding: str = "utf-8", on_step: Step | None = None
-    ) -> IngestResult:
-        """Ingest a UCDP GED (or GED Candidate) CSV as UCDP publishes it (also .gz or .zip)."""
-        from rivalscope.sources import ucdp
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a store setting in the ``meta`` table."""
+        self.require_writable()
+        with self.transaction():
+            self._put_meta(key, value)
 
-        return self._ingest(ucdp.SPEC, path, encoding, on_step)
+    def _put_meta(self, key: str, value: str) -> None:
+        self.execute("DELETE FROM meta WHERE key = ?", [key])
+        self.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
 
-    def ingest_acled(
-        self, path: str | Path, *, encoding: str = "utf-8", on_step: Step | None = None
-    ) -> IngestResult:
-        """Ingest an ACLED export CSV as ACLED publishes it (also .gz or .zip)."""
-        from rivalscope.sources import acled
-
-        return self._ingest(acled.SPEC, path, encoding, on_step)
-
-    def ingest_defections(
-        self, path: str | Path, *, encoding: str = "utf-8", on_step: Step | None = None
-    ) -> IngestResult:
-        """Ingest a defections CSV in Rivalscope's schema (see docs/data-sources.md)."""
-        from rivalscope.sources import defections
-
-        return self._ingest(defections.SPEC, path, encoding, on_step)
-
-    def ingest_displacement(
-        self, path: str | Path, *, encoding: str = "utf-8", on_step: Step | None = None
-    ) -> IngestResult:
-        """Ingest a displacement CSV (admin1, month, idps) in Rivalscope's schema."""
-        from rivalscope.sources import displacement
-
-        return self._ingest(displacement.SPEC, path, encoding, on_step)
-
+    # --- writes ---------------------------------------------------------------------------
     def ingest(
         self,
         source: str,
@@ -246,31 +238,35 @@ class Store:
         encoding: str = "utf-8",
         on_step: Step | None = None,
     ) -> IngestResult:
-        """Ingest ``path`` with the named source (ucdp, acled, defections, displacement)."""
-        methods = {
-            "ucdp": self.ingest_ucdp,
-            "acled": self.ingest_acled,
-            "defections": self.ingest_defections,
-            "displacement": self.ingest_displacement,
-        }
-        if source not in methods:
-            raise InputError(f"unknown source {source!r}: use one of {', '.join(methods)}")
-        return methods[source](path, encoding=encoding, on_step=on_step)
+        """Ingest ``path`` with the named source (ucdp, acled, defections, displacement); see
+        :func:`rivalscope.ingest.ingest`."""
+        from rivalscope.ingest import ingest
 
-    def _ingest(
-        self, spec: SourceSpec, path: str | Path, encoding: str, on_step: Step | None
+        return ingest(self, source, path, encoding=encoding, on_step=on_step)
+
+    def ingest_ucdp(
+        self, path: str | Path, *, encoding: str = "utf-8", on_step: Step | None = None
     ) -> IngestResult:
-        """Ingest one file, then place its events by point-in-polygon when boundaries exist."""
-        self._writable()
-        result = ingest_file(self, spec, path, encoding=encoding, on_step=on_step)
-        if spec.target == "events" and self.has_boundaries():
-            self.assign_provinces_by_point()
-        return result
+        """Ingest a UCDP GED (or GED Candidate) CSV as UCDP publishes it (also .gz or .zip)."""
+        return self.ingest("ucdp", path, encoding=encoding, on_step=on_step)
 
-    def write_batch(self, job: Ingest, sha256: str, started: dt.datetime) -> IngestResult:
-        """Write a staged ingest batch (see :mod:`rivalscope.ingest`) in one transaction."""
-        with self.transaction():
-            return job.write(sha256, started)
+    def ingest_acled(
+        self, path: str | Path, *, encoding: str = "utf-8", on_step: Step | None = None
+    ) -> IngestResult:
+        """Ingest an ACLED export CSV as ACLED publishes it (also .gz or .zip)."""
+        return self.ingest("acled", path, encoding=encoding, on_step=on_step)
+
+    def ingest_defections(
+        self, path: str | Path, *, encoding: str = "utf-8", on_step: Step | None = None
+    ) -> IngestResult:
+        """Ingest a defections CSV in Rivalscope's schema (see docs/data-sources.md)."""
+        return self.ingest("defections", path, encoding=encoding, on_step=on_step)
+
+    def ingest_displacement(
+        self, path: str | Path, *, encoding: str = "utf-8", on_step: Step | None = None
+    ) -> IngestResult:
+        """Ingest a displacement CSV (admin1, month, idps) in Rivalscope's schema."""
+        return self.ingest("displacement", path, encoding=encoding, on_step=on_step)
 
     def write_rows(
         self,
@@ -282,27 +278,10 @@ class Store:
         for_review: bool = False,
         review_details: pa.Table | None = None,
     ) -> IngestResult:
-        """Upsert canonical rows made by code (text coding, simulation) as one batch.
+        """Upsert canonical rows made by code (text coding, simulation) as one batch; see
+        :func:`rivalscope.ingest.rows.write_rows`."""
+        from rivalscope.ingest.rows import write_rows
 
-        Args:
-            target: ``events`` or ``defections``.
-            rows: some of the target's columns (:data:`rivalscope.schema.EVENT_COLUMNS` or
-                ``DEFECTION_COLUMNS``), the id column required; actors as registry ids.
-                ``source`` and ``batch_id`` are set here; absent columns are NULL.
-            source: the source name stored with events (``text``, ``sim``) and the batch.
-            file: where the rows came from, for the batch record.
-            for_review: the rows count in analyses only once accepted
-                (:mod:`rivalscope.review`); a changed row goes back to pending.
-            review_details: per row (``item_id`` = the id) ``confidence``, ``passage`` and
-                ``evidence`` (JSON text) for the reviewer.
-
-        Raises:
-            InputError: naming the row (0-based) and column of the first bad value; nothing
-                is written then.
-        """
-        from rivalscope.rows import write_rows
-
-        self._writable()
         return write_rows(
             self,
             target,
@@ -320,11 +299,12 @@ class Store:
         clash with another actor's id gets a short hash of the key appended, so two different
         names are never merged.
         """
+        known = self.query("SELECT actor_id, registered, name FROM actors")
         taken = {
             actor_id: (registered, actor_registry.alias_key(name))
-            for actor_id, registered, name in self.con.execute(
-                "SELECT actor_id, registered, name FROM actors"
-            ).fetchall()
+            for actor_id, registered, name in zip(
+                *(known.column(i).to_pylist() for i in range(3)), strict=True
+            )
         }
         chosen: dict[str, str] = {}
         for key in sorted(set(keys)):
@@ -336,38 +316,25 @@ class Store:
             chosen[key] = slug
         return [chosen[key] for key in keys]
 
-    def register_unregistered(self, lookup_table: str) -> None:
-        """Record actors that only an ingest named, so ``info`` can list them."""
-        self.con.execute(
-            f"""INSERT INTO actors (actor_id, name, kind, parent, country_iso3, registered,
-                builtin, description)
-            SELECT actor_id, min(raw), 'unregistered', NULL, NULL, false, false, NULL
-            FROM {lookup_table} l WHERE unregistered
-              AND NOT EXISTS (SELECT 1 FROM actors a WHERE a.actor_id = l.actor_id)
-            GROUP BY actor_id"""
-        )
-
-    # --- registry and gazetteer ---------------------------------------------------------------
     def load_actors(self, path: str | Path) -> dict[str, int]:
         """Extend the registry with a user TOML file and re-map stored events' actor names.
 
         Returns:
             ``{"actors": n, "aliases": n, "events_remapped": n}``.
         """
-        self._writable()
+        self.require_writable()
+        user = actor_registry.load_registry_file(path)
         registry = actor_registry.builtin_registry()
-        current = self.con.execute(
+        current = self.query(
             "SELECT actor_id, name, kind, parent, country_iso3, description FROM actors "
             "WHERE registered AND NOT builtin"
-        ).fetchall()
+        ).to_pylist()
         for row in current:
-            registry.actors[row[0]] = actor_registry.Actor(*row)
-        user = actor_registry.load_registry_file(path)
+            registry.actors[row["actor_id"]] = actor_registry.Actor(*row.values())
         registry.merge(user)
         with self.transaction():
-            self.con.execute(
-                "DELETE FROM actors WHERE NOT registered AND actor_id IN (SELECT unnest(?))",
-                [list(user.actors)],
+            self.execute(
+                "DELETE FROM actors WHERE NOT registered AND actor_id = ANY(?)", [list(user.actors)]
             )
             self._insert_registry(user, builtin=False)
             remapped = self._remap_actors()
@@ -379,24 +346,89 @@ class Store:
 
     def _remap_actors(self) -> int:
         """Re-resolve actor1/actor2 of stored events and defections after the registry changed."""
-        from rivalscope.ingest import actor_name_key
-
-        names = [r[0] for r in self.con.execute(REMAP_NAMES).fetchall()]
+        names = [n for n in self.query(REMAP_NAMES).column(0).to_pylist()]
         keys = [actor_name_key(n) for n in names]
-        self.con.register(
-            "rs_remap_names",
-            pa.table({"raw": pa.array(names, pa.string()), "key": pa.array(keys, pa.string())}),
-        )
+        table = pa.table({"raw": pa.array(names, pa.string()), "key": pa.array(keys, pa.string())})
         changed = 0
-        for table, count_sql, update_sql in remap_statements():
-            before = self._scalar(f"SELECT count(*) FROM {table}")
-            if not before:
-                continue
-            count = self._scalar(count_sql)
-            self.con.execute(update_sql)
-            changed += count
-        self.con.unregister("rs_remap_names")
+        with self.staged_rows(table) as staged:
+            for count_sql, update_sql in remap_statements(staged):
+                changed += int(self.scalar(count_sql) or 0)
+                self.execute(update_sql)
         return changed
+
+    def load_boundaries(self, path: str | Path) -> dict[str, int]:
+        """Load province polygons from GeoJSON and place events that lack a province.
+
+        Returns:
+            ``{"provinces": n, "events_placed": n}``.
+        """
+        self.require_writable()
+        aliases = self.query("SELECT alias_key, code, country_iso3 FROM place_aliases")
+        resolve = {
+            (row["country_iso3"], row["alias_key"]): row["code"] for row in aliases.to_pylist()
+        }
+        boundaries = gazetteer.read_boundaries(path, resolve)
+        with self.transaction():
+            with self.staged_rows(gazetteer.boundaries_table(boundaries)) as staged:
+                self.execute(
+                    f"""UPDATE places SET geometry = b.geometry, latitude = b.latitude,
+                       longitude = b.longitude FROM {staged} b WHERE places.code = b.code"""
+                )
+            placed = self._place_by_point()
+        return {"provinces": len(boundaries), "events_placed": placed}
+
+    def assign_provinces_by_point(self) -> int:
+        """Give events with coordinates but no resolvable province one by point-in-polygon."""
+        self.require_writable()
+        with self.transaction():
+            return self._place_by_point()
+
+    def _place_by_point(self) -> int:
+        polygons = self.query(
+            "SELECT code, country_iso3, geometry FROM places WHERE geometry IS NOT NULL"
+        ).to_pylist()
+        if not polygons:
+            return 0
+        todo = self.query(
+            """SELECT event_id, longitude, latitude FROM events
+               WHERE admin1_code IS NULL AND latitude IS NOT NULL AND longitude IS NOT NULL
+                 AND (country_iso3 IS NULL OR country_iso3 = ANY(?))""",
+            [sorted({p["country_iso3"] for p in polygons})],
+            schema=_POINTS,
+        )
+        if todo.num_rows == 0:
+            return 0
+        located = gazetteer.locate_points(
+            [(p["code"], p["country_iso3"], bytes(p["geometry"])) for p in polygons], todo
+        )
+        with self.staged_rows(located) as staged:
+            self.execute(
+                f"UPDATE events SET admin1_code = p.code FROM {staged} p "
+                "WHERE events.event_id = p.event_id"
+            )
+        return located.num_rows
+
+    # --- reading --------------------------------------------------------------------------
+    def compile(self, expr: ir.Expr) -> str:
+        """The SQL of an Ibis expression in this store's dialect (literals quoted by Ibis)."""
+        import ibis
+
+        return str(ibis.to_sql(expr, dialect=self.backend))
+
+    def table(self, name: str) -> ir.Table:
+        """An Ibis table expression over one of the store's tables (``events``, ...)."""
+        backend = self.ibis()
+        if name not in self._table_names():
+            raise NotFoundError(f"the store has no table {name!r}")
+        return backend.table(name)
+
+    def _table_names(self) -> list[str]:
+        return list(self.ibis().list_tables())
+
+    def has_boundaries(self) -> bool:
+        """Whether any province polygon is loaded."""
+        places = self.table("places")
+        return bool(_count(places.filter(places.geometry.notnull())))
 
     def actor_id(self, name: str) -> str:
         """The canonical id for a name a user typed (an id or any alias, any case).
@@ -404,8 +436,6 @@ class Store:
         Raises:
             NotFoundError: no actor has that id or alias, or the alias is ambiguous.
         """
-        from rivalscope.ingest import actor_name_key
-
         if not _printable(name):
             raise NotFoundError(f"no actor is called {name!r} (see `rivalscope actors`)")
         actors = self.table("actors")
@@ -459,85 +489,6 @@ class Store:
             options = ", ".join(sorted(rows))
             raise NotFoundError(f"province {name!r} is ambiguous ({options}); give the code")
         raise NotFoundError(f"no province is called {name!r} (see `rivalscope places`)")
-
-    def has_boundaries(self) -> bool:
-        """Whether any province polygon is loaded."""
-        places = self.table("places")
-        return bool(_count(places.filter(places.geometry.notnull())))
-
-    def load_boundaries(self, path: str | Path) -> dict[str, int]:
-        """Load province polygons from GeoJSON and place events that lack a province.
-
-        Returns:
-            ``{"provinces": n, "events_placed": n}``.
-        """
-        self._writable()
-        resolve = {
-            (iso3, key): code
-            for key, code, iso3 in self.con.execute(
-                "SELECT alias_key, code, country_iso3 FROM place_aliases"
-            ).fetchall()
-        }
-        boundaries = gazetteer.read_boundaries(path, resolve)
-        with self.transaction():
-            self.con.register("rs_bounds", gazetteer.boundaries_table(boundaries))
-            self.con.execute(
-                """UPDATE places SET geometry = b.geometry, latitude = b.latitude,
-                   longitude = b.longitude FROM rs_bounds b WHERE places.code = b.code"""
-            )
-            self.con.unregister("rs_bounds")
-            placed = self.assign_provinces_by_point(in_transaction=True)
-        return {"provinces": len(boundaries), "events_placed": placed}
-
-    def assign_provinces_by_point(self, *, in_transaction: bool = False) -> int:
-        """Give events with coordinates but no resolvable province one by point-in-polygon."""
-        polygons = self.con.execute(
-            "SELECT code, country_iso3, geometry FROM places WHERE geometry IS NOT NULL"
-        ).fetchall()
-        if not polygons:
-            return 0
-        countries = sorted({p[1] for p in polygons})
-        todo = self.con.execute(
-            """SELECT event_id, longitude, latitude FROM events
-               WHERE admin1_code IS NULL AND latitude IS NOT NULL AND longitude IS NOT NULL
-                 AND (country_iso3 IS NULL OR country_iso3 IN (SELECT unnest(?)))""",
-            [countries],
-        ).to_arrow_table()
-        if todo.num_rows == 0:
-            return 0
-        located = locate_points(polygons, todo)
-        ids = located.column("event_id")
-        self.con.register("rs_pip", located)
-
-        def apply() -> None:
-            self.con.execute(
-                "UPDATE events SET admin1_code = p.code FROM rs_pip p "
-                "WHERE events.event_id = p.event_id"
-            )
-
-        if in_transaction:
-            apply()
-        else:
-            with self.transaction():
-                apply()
-        self.con.unregister("rs_pip")
-        return len(ids)
-
-    # --- reading ------------------------------------------------------------------------------
-    def ibis(self) -> Any:
-        """The Ibis backend over this store's connection."""
-        if self._ibis is None:
-            import ibis
-
-            self._ibis = ibis.duckdb.from_connection(self.con)
-        return self._ibis
-
-    def table(self, name: str) -> ir.Table:
-        """An Ibis table expression over one of the store's tables (``events``, ...)."""
-        backend = self.ibis()
-        if name not in backend.list_tables():
-            raise NotFoundError(f"the store has no table {name!r}")
-        return backend.table(name)
 
     def counted(self, name: Literal["events", "defections"]) -> ir.Table:
         """The rows of ``events`` or ``defections`` that count in analyses.
@@ -809,7 +760,7 @@ REMAP_NAMES = (
 )
 """Every raw actor name stored (the names :func:`remap_statements` re-resolves)."""
 
-_RESOLVED = """(SELECT a.actor_id FROM rs_remap_names n JOIN actor_aliases a
+_RESOLVED = """(SELECT a.actor_id FROM {names} n JOIN actor_aliases a
               ON a.alias_key = n.key
              AND (a.country_iso3 IS NULL OR a.country_iso3 = {country})
              AND (a.valid_from IS NULL OR {date} >= a.valid_from)
@@ -818,10 +769,14 @@ _RESOLVED = """(SELECT a.actor_id FROM rs_remap_names n JOIN actor_aliases a
             ORDER BY a.country_iso3 NULLS LAST, a.valid_from DESC NULLS LAST, a.builtin
             LIMIT 1)"""
 
+_POINTS = pa.schema(
+    [("event_id", pa.string()), ("longitude", pa.float64()), ("latitude", pa.float64())]
+)
 
-def remap_statements() -> list[tuple[str, str, str]]:
-    """``(table, count, update)`` SQL that re-resolves each actor column from ``rs_remap_names``
-    (``raw``, ``key``), a table of the stored raw names with their alias keys."""
+
+def remap_statements(names: str) -> list[tuple[str, str]]:
+    """``(count, update)`` SQL that re-resolves each actor column from ``names`` (``raw``,
+    ``key``), a table of the stored raw names with their alias keys."""
     statements = []
     for table, date, pairs in (
         ("events", "date_start", (("actor1", "actor1_raw"), ("actor2", "actor2_raw"))),
@@ -829,12 +784,14 @@ def remap_statements() -> list[tuple[str, str, str]]:
     ):
         for column, raw in pairs:
             expr = _RESOLVED.format(
-                country=f"{table}.country_iso3", date=f"{table}.{date}", raw=f"{table}.{raw}"
+                names=names,
+                country=f"{table}.country_iso3",
+                date=f"{table}.{date}",
+                raw=f"{table}.{raw}",
             )
             where = f"WHERE {expr} IS NOT NULL AND {expr} IS DISTINCT FROM {column}"
             statements.append(
                 (
-                    table,
                     f"SELECT count(*) FROM {table} {where}",
                     f"UPDATE {table} SET {column} = {expr} {where}",
                 )
@@ -842,20 +799,10 @@ def remap_statements() -> list[tuple[str, str, str]]:
     return statements
 
 
-def locate_points(polygons: Sequence[Sequence[Any]], todo: pa.Table) -> pa.Table:
-    """``event_id`` and province ``code`` of each point (``todo``: event_id, longitude,
-    latitude) inside one of ``polygons`` (code, country, WKB); the first polygon wins."""
-    import numpy as np
-    import shapely
+def _tag() -> str:
+    import uuid
 
-    shapes = shapely.from_wkb([p[2] for p in polygons])
-    tree = shapely.STRtree(shapes)
-    points = shapely.points(todo.column("longitude").to_numpy(), todo.column("latitude").to_numpy())
-    point_index, shape_index = tree.query(points, predicate="intersects")
-    first = np.unique(point_index, return_index=True)[1]
-    ids = todo.column("event_id").take(pa.array(point_index[first]))
-    codes = pa.array([polygons[i][0] for i in shape_index[first]], pa.string())
-    return pa.table({"event_id": ids, "code": codes})
+    return uuid.uuid4().hex[:12]
 
 
 def _as_date(value: dt.date | str, name: str) -> dt.date:
@@ -864,7 +811,7 @@ def _as_date(value: dt.date | str, name: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise InputError(f"--{name}: {value!r} is not a YYYY-MM-DD date") from exc
+        raise InputError(f"{value!r} is not a YYYY-MM-DD date", parameter=name) from exc
 
 
 def _count(expr: ir.Table) -> int:
@@ -882,25 +829,3 @@ def _printable(name: str) -> bool:
 
 def _plain(values: Sequence[Any]) -> list[Any]:
     return [v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for v in values]
-
-
-def open(
-    db: str | Path | None = None,
-    *,
-    read_only: bool = False,
-    spark_conf: dict[str, str] | None = None,
-) -> Store:
-    """Open (creating if needed) a store: a DuckDB file path, or in memory when ``db`` is None.
-
-    ``db`` may also be a ``postgresql://`` URL (a shared store on a server) or a ``spark:``
-    master with the Parquet export to read (``spark:local[2]?data=DIR``); ``spark_conf`` adds
-    Spark settings (``{"spark.executor.memory": "8g"}``).
-
-    >>> import rivalscope as rs
-    >>> store = rs.open()  # in memory
-    """
-    if spark_conf:
-        from rivalscope.backends.spark import SparkStore
-
-        return SparkStore(db, read_only=read_only, spark_conf=spark_conf)
-    return Store(db, read_only=read_only)

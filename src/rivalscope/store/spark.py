@@ -10,16 +10,21 @@ then export.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from rivalscope.backends import urls
-from rivalscope.backends.parquet import TABLES
+import pyarrow as pa
+
 from rivalscope.errors import NotFoundError, StoreError
 from rivalscope.schema import EVENT_COLUMN_NAMES
-from rivalscope.store import Store
+from rivalscope.store.base import Store
+from rivalscope.store.parquet import TABLES
+from rivalscope.store.urls import parse
 
 if TYPE_CHECKING:
+    import duckdb
     import ibis.expr.types as ir
     from pyspark.sql import SparkSession
 
@@ -55,10 +60,12 @@ class SparkStore(Store):
     """A read-only store whose tables are a Parquet export, queried by Spark through Ibis.
 
     Args:
-        db: ``spark:MASTER?data=DIR`` (see :mod:`rivalscope.backends.urls`).
+        db: ``spark:MASTER?data=DIR`` (see :mod:`rivalscope.store.urls`).
         read_only: ignored: a Spark store is always read-only.
         spark_conf: extra Spark settings for a new session.
     """
+
+    backend = "pyspark"
 
     def __init__(
         self,
@@ -74,7 +81,7 @@ class SparkStore(Store):
         except ImportError as exc:
             raise StoreError("Spark stores need pyspark: pip install 'rivalscope[spark]'") from exc
 
-        target = urls.parse(db, spark_conf=spark_conf or dict(_configured))
+        target = parse(db, spark_conf=spark_conf or dict(_configured))
         if target.kind != "spark":
             raise StoreError(f"{db!r} is not a spark: store")
         if target.data is None:
@@ -88,7 +95,6 @@ class SparkStore(Store):
         self.path = target.shown
         self.read_only = True
         self.data = data
-        self.con = None  # type: ignore[assignment]
         self._owns_session = SparkSession.getActiveSession() is None
         self.session = session(target.location, target.conf)
         self._ibis = ibis.pyspark.connect(self.session)
@@ -109,11 +115,45 @@ class SparkStore(Store):
         if self._owns_session:
             self.session.stop()
 
-    def _writable(self) -> None:
+    def require_writable(self) -> NoReturn:
+        """Always raise: a Spark store is read-only."""
         raise StoreError(
             f"store {self.path} reads a Parquet export and is read-only: ingest into a DuckDB "
             "or PostgreSQL store, then `rivalscope export --parquet DIR`"
         )
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Never: a Spark store takes no writes."""
+        self.require_writable()
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
+        """Never: a Spark store takes no writes."""
+        self.require_writable()
+
+    def query(
+        self, sql: str, params: Sequence[Any] = (), *, schema: pa.Schema | None = None
+    ) -> pa.Table:
+        """The rows of a Spark SQL query over the exported tables (``?`` parameters bound by
+        Spark), as Arrow."""
+        frame = self.session.sql(_named_markers(sql), args=_named_args(params))
+        table = frame.toArrow()
+        return table.cast(schema) if schema is not None else table
+
+    def stream(
+        self, sql: str, params: Sequence[Any], schema: pa.Schema, batch_rows: int = 50_000
+    ) -> pa.RecordBatchReader:
+        """The rows of a Spark SQL query, collected to the driver, as batches."""
+        table = self.query(sql, params, schema=schema)
+        return pa.RecordBatchReader.from_batches(schema, table.to_batches(batch_rows))
+
+    @property
+    def staging(self) -> duckdb.DuckDBPyConnection:
+        """Never: a Spark store stages no batches."""
+        self.require_writable()
+
+    def staged(self, query: str) -> AbstractContextManager[str]:
+        """Never: a Spark store stages no batches."""
+        self.require_writable()
 
     def ibis(self) -> Any:
         """The Ibis PySpark backend over this store's session."""
@@ -127,3 +167,27 @@ class SparkStore(Store):
         if name == "events":
             return table.select(*EVENT_COLUMN_NAMES)
         return table
+
+
+def _named_markers(sql: str) -> str:
+    """``?`` parameters outside quotes as Spark's named markers ``:p0``, ``:p1``, ..."""
+    out: list[str] = []
+    quote: str | None = None
+    number = 0
+    for char in sql:
+        if quote is not None:
+            quote = None if char == quote else quote
+            out.append(char)
+        elif char in "'\"`":
+            quote = char
+            out.append(char)
+        elif char == "?":
+            out.append(f":p{number}")
+            number += 1
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _named_args(params: Sequence[Any]) -> dict[str, Any]:
+    return {f"p{i}": value for i, value in enumerate(params)}

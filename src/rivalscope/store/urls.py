@@ -9,12 +9,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
+import rivalscope.settings as settings
 from rivalscope.errors import InputError
 
 Kind = Literal["duckdb", "postgres", "spark"]
@@ -64,7 +64,7 @@ def parse_conf(pairs: list[str] | tuple[str, ...] | None) -> dict[str, str]:
     for pair in pairs or ():
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise InputError(f"--spark-conf {pair!r}: write it as key=value")
+            raise InputError(f"{pair!r}: write it as key=value", parameter="spark_conf")
         conf[key.strip()] = value.strip()
     return conf
 
@@ -82,7 +82,7 @@ def parse(db: str | Path | None, *, spark_conf: dict[str, str] | None = None) ->
         return Target("postgres", text)
     if not text.startswith("spark:"):
         if spark_conf:
-            raise InputError("--spark-conf applies only to a spark: store")
+            raise InputError("Spark settings apply only to a spark: store", parameter="spark_conf")
         return Target("duckdb", text)
     rest = text.removeprefix("spark:")
     master, _, query = rest.partition("?")
@@ -94,5 +94,5 @@ def parse(db: str | Path | None, *, spark_conf: dict[str, str] | None = None) ->
     unknown = sorted(set(options) - {"data"})
     if unknown:
         raise InputError(f"{text!r}: unknown option {unknown[0]!r} (only data=DIR)")
-    data = options["data"][-1] if "data" in options else os.environ.get("RIVALSCOPE_SPARK_DATA")
+    data = options["data"][-1] if "data" in options else settings.get("RIVALSCOPE_SPARK_DATA")
     return Target("spark", master, data=data or None, conf=dict(spark_conf or {}))

@@ -1,0 +1,68 @@
+"""Sources into the store: files (UCDP GED, ACLED, defections, displacement) and rows made by
+code (:mod:`~rivalscope.ingest.rows`), checked and resolved before the one upsert.
+
+>>> import rivalscope as rs
+>>> from rivalscope.ingest import ingest
+>>> store = rs.open()
+>>> result = ingest(store, "ucdp", "GEDEvent_v25_1.csv")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rivalscope.errors import InputError
+from rivalscope.ingest import acled, defections, displacement, ucdp
+from rivalscope.ingest.checks import SourceSpec
+from rivalscope.ingest.files import read_header
+from rivalscope.ingest.pipeline import STEPS, Step, ingest_file
+from rivalscope.store.upsert import IngestResult
+
+if TYPE_CHECKING:
+    from rivalscope.store.base import Store
+
+SOURCES: dict[str, SourceSpec] = {
+    "ucdp": ucdp.SPEC,
+    "acled": acled.SPEC,
+    "defections": defections.SPEC,
+    "displacement": displacement.SPEC,
+}
+"""Every file source, by the name ``rivalscope ingest <name>`` takes."""
+
+
+def ingest(
+    store: Store,
+    source: str,
+    path: str | Path,
+    *,
+    encoding: str = "utf-8",
+    on_step: Step | None = None,
+) -> IngestResult:
+    """Ingest one file with the named source, then place its events by point-in-polygon when
+    province boundaries are loaded.
+
+    Args:
+        store: an open, writable store.
+        source: ``ucdp``, ``acled``, ``defections`` or ``displacement``.
+        path: a CSV file, optionally gzip-compressed or inside a zip archive.
+        encoding: ``utf-8`` (default), ``latin-1`` or ``utf-16``.
+        on_step: called with each step of :data:`STEPS` as it starts.
+
+    Raises:
+        InputError: the source is unknown or the whole file is unusable.
+        StoreError: the store is read-only or refused the write.
+    """
+    spec = SOURCES.get(source)
+    if spec is None:
+        raise InputError(
+            f"unknown source {source!r}: use one of {', '.join(SOURCES)}", parameter="source"
+        )
+    store.require_writable()
+    result = ingest_file(store, spec, path, encoding=encoding, on_step=on_step)
+    if spec.target == "events" and store.has_boundaries():
+        store.assign_provinces_by_point()
+    return result
+
+
+__all__ = ["SOURCES", "STEPS", "IngestResult", "SourceSpec", "Step", "ingest", "read_header"]
