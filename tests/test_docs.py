@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rivalscope.cli_reference import render
+from rivalscope.cli.reference import render
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_cli_reference_is_current() -> None:
     written = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
-    assert written == render(), "run: python -m rivalscope.cli_reference > docs/cli.md"
+    assert written == render(), "run: python -m rivalscope.cli.reference > docs/cli.md"
 
 
 def test_readme_quick_start_names_real_commands() -> None:

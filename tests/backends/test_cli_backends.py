@@ -11,8 +11,8 @@ import pyarrow.dataset as ds
 import pytest
 from typer.testing import CliRunner
 
-from rivalscope.backends import spark as spark_backend
 from rivalscope.cli import app
+from rivalscope.store import spark as spark_backend
 from tests.backends.conftest import Inputs
 
 pytestmark = pytest.mark.slow
@@ -86,3 +86,34 @@ def test_bad_spark_urls(tmp_path: Path) -> None:
     assert "no Rivalscope export" in missing
     bad_conf = _run("--spark-conf", "novalue", "info", "--db", "x.duckdb", code=2).output
     assert "key=value" in bad_conf
+
+
+def _small_scenario(folder: Path) -> Path:
+    scenario = folder / "small.toml"
+    scenario.write_text('name = "small"\n[population]\nscale = 50\n', encoding="utf-8")
+    return scenario
+
+
+def test_simulate_calibrate_reads_a_postgres_store(
+    pg_url: str, inputs: Inputs, tmp_path: Path
+) -> None:
+    _run("ingest", "acled", str(inputs.synth.acled_csv), "--db", pg_url, "--json")
+    posterior = tmp_path / "posterior.json"
+    result = _run(
+        "simulate", "calibrate", "--db", pg_url, "--scenario", str(_small_scenario(tmp_path)),
+        "--since", "2022-01-01", "--draws", "10", "--accept", "0.3", "--out", str(posterior),
+        "--json",
+    )  # fmt: skip
+    assert (result["draws"], result["accepted"]) == (10, 3)
+    assert result["info"]["window"]["since"] == "2022-01-01"
+    assert posterior.exists()
+
+
+def test_simulate_run_into_postgres_warns_of_real_events(
+    pg_url: str, inputs: Inputs, tmp_path: Path
+) -> None:
+    _run("ingest", "acled", str(inputs.synth.acled_csv), "--db", pg_url, "--json")
+    args = ["simulate", "run", str(_small_scenario(tmp_path)), "--runs", "1", "--months", "6"]
+    done = _run(*args, "--db", pg_url)
+    assert "events from real sources" in done.output
+    assert "written to" in done.output

@@ -272,3 +272,23 @@ def test_secrets_appear_in_no_output_log_cache_or_store(
     assert "GET" in logs and "Afghanistan" in _all_text(cache)
     for secret in SECRETS:
         assert secret not in everything
+
+
+def test_library_errors_name_the_flag(
+    tmp_path: Path, db: Path, token_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from rivalscope.cli import app
+
+    monkeypatch.delenv("RIVALSCOPE_UCDP_TOKEN_FILE", raising=False)
+    monkeypatch.delenv("RIVALSCOPE_ACLED_CREDENTIALS", raising=False)
+    for args, line in (
+        (["ucdp"], "error: --token-file: no token file: give one or set $RIVALSCOPE_UCDP"),
+        (["acled"], "error: --credentials-file: no credentials file: give one or set"),
+        (["ucdp", "--token-file", str(token_file), "--page-size", "5000"], "--page-size: use 1"),
+        (["ucdp", "--token-file", str(token_file), "--dataset", "candidate"], "--version: the"),
+    ):
+        done = CliRunner().invoke(app, ["fetch", *args, "--db", str(db)])
+        assert done.exit_code == 2
+        assert line in done.stderr

@@ -39,8 +39,11 @@ def test_token_file_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(InputError, match="more than one word"):
         read_ucdp_token(file)
     monkeypatch.delenv("RIVALSCOPE_UCDP_TOKEN_FILE")
-    with pytest.raises(InputError, match=r"pass --token-file FILE or set \$RIVALSCOPE_UCDP"):
+    with pytest.raises(
+        InputError, match=r"no token file: give one or set \$RIVALSCOPE_UCDP"
+    ) as none:
         read_ucdp_token()
+    assert none.value.parameter == "path"
 
 
 def test_credentials_file_rules(tmp_path: Path) -> None:

@@ -237,19 +237,22 @@ def test_next_page_on_another_host_never_gets_the_token(
 
 
 @pytest.mark.parametrize(
-    ("query", "message"),
+    ("query", "parameter", "message"),
     [
-        ({"dataset": "candidate"}, "needs --version, e.g. 25.0.9"),
-        ({"version": "25.0.9"}, "looks like a candidate version"),
-        ({"dataset": "candidate", "version": "25.1"}, "looks like a ged version"),
-        ({"country": "Afghanistan"}, "Gleditsch-Ward codes"),
-        ({"page_size": 5000}, "use 1 to 1000"),
-        ({"dataset": "yearly"}, "use ged or candidate"),
+        ({"dataset": "candidate"}, "version", "the candidate dataset needs one, e.g. 25.0.9"),
+        ({"version": "25.0.9"}, "version", "looks like a candidate version"),
+        ({"dataset": "candidate", "version": "25.1"}, "version", "looks like a ged version"),
+        ({"country": "Afghanistan"}, "country", "Gleditsch-Ward codes"),
+        ({"page_size": 5000}, "page_size", "use 1 to 1000"),
+        ({"dataset": "yearly"}, "dataset", "use ged or candidate"),
     ],
 )
-def test_bad_queries_are_refused_before_any_request(query: dict[str, object], message: str) -> None:
-    with pytest.raises(InputError, match=message):
+def test_bad_queries_are_refused_before_any_request(
+    query: dict[str, object], parameter: str, message: str
+) -> None:
+    with pytest.raises(InputError, match=message) as refused:
         UcdpQuery(**query).checked()  # type: ignore[arg-type]
+    assert refused.value.parameter == parameter
 
 
 def test_ged_coverage() -> None:

@@ -14,7 +14,7 @@ import pytest
 import rivalscope as rs
 from rivalscope.errors import InputError
 from rivalscope.forecast import metrics
-from rivalscope.forecast.backtest import Backtest, backtest, run_backtest
+from rivalscope.forecast.backtesting import Backtest, backtest, run_backtest
 from rivalscope.forecast.panel import build_panel
 from rivalscope.forecast.spec import resolve
 from tests.analysis.fixtures import ucdp_row
@@ -128,7 +128,9 @@ def test_windows_outside_the_history_are_refused(store: rs.Store) -> None:
         run_backtest(panel, end="2016-09")
     with pytest.raises(InputError, match="2017-01 is after the last month with data in AFG"):
         run(store, end="2017-01")
-    with pytest.raises(InputError, match="is after --end"):
+    with pytest.raises(InputError, match="2016-07 is after the end, 2016-05") as reversed_:
         run_backtest(panel, start="2016-07", end="2016-05")
-    with pytest.raises(InputError, match="--model"):
+    assert reversed_.value.parameter == "start"
+    with pytest.raises(InputError, match="use one of hgb, glm") as unknown:
         run_backtest(panel, learners=("forest",))
+    assert unknown.value.parameter == "learners"

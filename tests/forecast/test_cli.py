@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 import rivalscope as rs
 from rivalscope.cli import app
-from rivalscope.forecast.cli import Outcome, Unit
+from rivalscope.cli.forecast import Outcome, Unit
 from rivalscope.forecast.spec import OUTCOMES, UNITS
 from rivalscope.synth import SynthFiles
 from tests.test_cli import run
@@ -149,6 +149,24 @@ def test_usage_errors_exit_2(args: tuple[str, ...], message: str) -> None:
     assert done.exit_code == 2
     assert "Usage: rivalscope forecast" in done.stderr
     assert message in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("forecast", "--actor", "ISKP", "--until", "2023-13"), "--until: '2023-13' is not a"),
+        (("forecast", "--actor", "ISKP", "--since", "2015"), "--since: '2015' is not a"),
+        (("forecast", "backtest", "--actor", "ISKP", "--end", "2030-01"), "--end: 2030-01 is"),
+        (
+            ("forecast", "backtest", "--actor", "ISKP", "--start", "2023-06", "--end", "2023-05"),
+            "--start: 2023-06 is after the end, 2023-05",
+        ),
+    ],
+)
+def test_library_errors_name_the_flag(db: Path, args: tuple[str, ...], line: str) -> None:
+    done = CliRunner().invoke(app, [*args, "--db", str(db)])
+    assert done.exit_code == 2
+    assert f"error: {line}" in done.stderr
 
 
 def test_plain_forecast_shows_help() -> None:

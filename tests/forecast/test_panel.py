@@ -126,8 +126,9 @@ def test_outcome_definitions(store: rs.Store) -> None:
     assert totals(attack) == {"AF-KNR 2016-02": 1, "AF-KAB 2016-03": 3}
     assert attack.events_outside == 1, "the attack without a province"
     assert sum(totals(build(store)).values()) == 6 + 1 + 3
-    with pytest.raises(InputError, match="needs --rival"):
+    with pytest.raises(InputError, match="the outcome clash needs a rival") as no_rival:
         resolve(store, "ISKP", outcome="clash")
+    assert no_rival.value.parameter == "rival"
 
 
 def test_spatial_lags_follow_adjacency(store: rs.Store) -> None:

@@ -204,6 +204,7 @@ def test_token_rules(tmp_path: Path) -> None:
         check_bind(host, None)
     for host in ("0.0.0.0", "::", "192.0.2.1", "example.org"):
         assert not is_loopback(host), host
-        with pytest.raises(InputError, match="--token-file"):
+        with pytest.raises(InputError, match="other machines can reach") as refused:
             check_bind(host, None)
+        assert refused.value.parameter == "token"
         check_bind(host, "a-token-of-some-length")

@@ -157,3 +157,15 @@ def test_bad_input_exits_2_naming_file_and_key(tmp_path: Path) -> None:
     assert code == 2 and "morris or sobol" in output
     code, output = invoke("compare", str(bad))
     assert code == 2 and "taliban.cooperation" in output
+
+
+def test_library_errors_name_the_flag(scenarios: dict[str, Path]) -> None:
+    from typer.testing import CliRunner
+
+    from rivalscope.cli import app
+
+    files = [str(scenarios["high"]), str(scenarios["low"])]
+    args = ["simulate", "compare", *files, "--runs", "2", "--months", "6", "--at", "9"]
+    done = CliRunner().invoke(app, [*args, "--no-html"])
+    assert done.exit_code == 2
+    assert "error: --at: 9 is not within the run (1..6)" in done.stderr

@@ -188,7 +188,7 @@ def _date(value: dt.date | str | None, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise InputError(f"--{name}: {value!r} is not a YYYY-MM-DD date") from exc
+        raise InputError(f"{value!r} is not a YYYY-MM-DD date", parameter=name) from exc
 
 
 def plain(value: Any) -> Any:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pyarrow as pa
 
+import rivalscope.settings as settings
 from rivalscope.errors import InputError
 from rivalscope.fetch.audit import delete_events
 from rivalscope.fetch.cache import PageCache, default_cache_dir
@@ -56,8 +56,8 @@ from rivalscope.store import Store
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-DEFAULT_URL = "https://acleddata.com"
 URL_ENV = "RIVALSCOPE_ACLED_URL"
+DEFAULT_URL = settings.default(URL_ENV)
 CLIENT_ID = "acled"
 TOKEN_PATH = "/oauth/token"
 EVENTS_PATH = "/api/acled/read"
@@ -120,7 +120,7 @@ SERVICE = Service(
 
 def base_url(url: str | None = None) -> str:
     """The site root: ``url``, ``$RIVALSCOPE_ACLED_URL`` or the real service."""
-    return (url or os.environ.get(URL_ENV) or DEFAULT_URL).rstrip("/")
+    return (url or settings.get(URL_ENV) or "").rstrip("/")
 
 
 class AcledSession:
@@ -359,8 +359,8 @@ def fetch_acled(
         StoreError: the store is read-only.
     """
     if page_size < 1:
-        raise InputError(f"--page-size {page_size}: use a positive number")
-    store._writable()
+        raise InputError(f"use a positive number, not {page_size}", parameter="page_size")
+    store.require_writable()
     scope = _scope(country, since, page_size)
     run = start_or_resume(store, "acled", "events", scope)
     cache = PageCache(cache_dir or default_cache_dir(), "acled", run.run_id)
@@ -459,7 +459,7 @@ def update_acled(
         ApiError: ACLED refused the credentials or access, or kept failing.
         StoreError: the store is read-only.
     """
-    store._writable()
+    store.require_writable()
     scopes = list(_finished_scopes(store).values())
     if country is not None:
         scopes = [s for s in scopes if s[0]["country"] == country]

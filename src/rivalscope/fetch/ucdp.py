@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+import rivalscope.settings as settings
 from rivalscope.errors import InputError
 from rivalscope.fetch.audit import delete_events
 from rivalscope.fetch.cache import PageCache, default_cache_dir
@@ -49,8 +49,8 @@ from rivalscope.store import Store
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-DEFAULT_URL = "https://ucdpapi.pcr.uu.se/api"
 URL_ENV = "RIVALSCOPE_UCDP_URL"
+DEFAULT_URL = settings.default(URL_ENV)
 TOKEN_HEADER = "x-ucdp-access-token"
 DEFAULT_GED_VERSION = "25.1"
 MAX_PAGE_SIZE = 1000
@@ -113,7 +113,7 @@ SERVICE = Service(
     name="UCDP",
     unauthorized=(
         "the access token is missing, wrong or expired; request one from the UCDP API "
-        f"maintainer ({TOKEN_PAGE}) and put it alone in the --token-file"
+        f"maintainer ({TOKEN_PAGE}) and put it alone in the token file"
     ),
     forbidden=(
         "the token may not be allowed this resource or version, or its daily quota "
@@ -127,7 +127,7 @@ _CANDIDATE_VERSION = re.compile(r"(\d{1,2})\.0\.(\d{1,2})")
 
 def base_url(url: str | None = None) -> str:
     """The API root: ``url``, ``$RIVALSCOPE_UCDP_URL`` or the real service."""
-    return (url or os.environ.get(URL_ENV) or DEFAULT_URL).rstrip("/")
+    return (url or settings.get(URL_ENV) or "").rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -151,12 +151,13 @@ class UcdpQuery:
     def checked(self) -> UcdpQuery:
         """The query with its version filled in, or an InputError naming what is wrong."""
         if self.dataset not in ("ged", "candidate"):
-            raise InputError(f"--dataset {self.dataset!r}: use ged or candidate")
+            raise InputError(f"use ged or candidate, not {self.dataset!r}", parameter="dataset")
         version = self.version or (DEFAULT_GED_VERSION if self.dataset == "ged" else None)
         if version is None:
             raise InputError(
-                "--dataset candidate needs --version, e.g. 25.0.9 (Candidate versions are "
-                "YY.0.M: the year's release and the month)"
+                "the candidate dataset needs one, e.g. 25.0.9 (Candidate versions are "
+                "YY.0.M: the year's release and the month)",
+                parameter="version",
             )
         patterns = {"ged": (_GED_VERSION, "25.1"), "candidate": (_CANDIDATE_VERSION, "25.0.9")}
         pattern, example = patterns[self.dataset]
@@ -164,17 +165,21 @@ class UcdpQuery:
             other = "candidate" if self.dataset == "ged" else "ged"
             hint = ""
             if patterns[other][0].fullmatch(version):
-                hint = f" (that looks like a {other} version: add --dataset {other})"
+                hint = f" (that looks like a {other} version: use the {other} dataset)"
             raise InputError(
-                f"--version {version!r} is not a UCDP {self.dataset} version like {example}{hint}"
+                f"{version!r} is not a UCDP {self.dataset} version like {example}{hint}",
+                parameter="version",
             )
         if self.country is not None and not re.fullmatch(r"\d+(,\d+)*", self.country):
             raise InputError(
-                f"--country {self.country!r}: give Gleditsch-Ward codes such as 700 "
-                "(Afghanistan) or 700,770"
+                "give Gleditsch-Ward codes such as 700 (Afghanistan) or 700,770, not "
+                f"{self.country!r}",
+                parameter="country",
             )
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
-            raise InputError(f"--page-size {self.page_size}: use 1 to {MAX_PAGE_SIZE}")
+            raise InputError(
+                f"use 1 to {MAX_PAGE_SIZE}, not {self.page_size}", parameter="page_size"
+            )
         return UcdpQuery(self.dataset, version, self.country, self.since, self.page_size)
 
     @property
@@ -250,7 +255,7 @@ def fetch_ucdp(
         StoreError: the store is read-only.
     """
     query = query.checked()
-    store._writable()
+    store.require_writable()
     base = base_url(url)
     root = cache_dir or default_cache_dir()
     run = start_or_resume(store, "ucdp", query.dataset, query.params())
@@ -304,7 +309,8 @@ def fetch_ucdp(
         )
         result.message = (
             f"UCDP answered successfully but holds no events for this query ({filters}): "
-            "check --version, --country (Gleditsch-Ward codes, 700 is Afghanistan) and --since"
+            "check the version, the countries (Gleditsch-Ward codes, 700 is Afghanistan) and "
+            "the first date"
         )
     elif result.rows_deleted:
         result.message = (

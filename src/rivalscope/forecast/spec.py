@@ -41,7 +41,7 @@ def parse_month(value: str | dt.date, name: str) -> dt.date:
             return dt.date.fromisoformat(f"{text}-01")
         return dt.date.fromisoformat(text).replace(day=1)
     except ValueError as exc:
-        raise InputError(f"--{name}: {value!r} is not a YYYY-MM month") from exc
+        raise InputError(f"{value!r} is not a YYYY-MM month", parameter=name) from exc
 
 
 def add_months(month: dt.date, count: int) -> dt.date:
@@ -134,17 +134,20 @@ def resolve(
     from rivalscope.analysis.context import default_phases, load_phases
 
     if outcome not in OUTCOMES:
-        raise InputError(f"--outcome {outcome!r}: use one of {', '.join(OUTCOMES)}")
+        raise InputError(f"use one of {', '.join(OUTCOMES)}, not {outcome!r}", parameter="outcome")
     if unit not in UNITS:
-        raise InputError(f"--unit {unit!r}: use one of {', '.join(UNITS)}")
+        raise InputError(f"use one of {', '.join(UNITS)}, not {unit!r}", parameter="unit")
     if not 1 <= horizon <= MAX_HORIZON:
-        raise InputError(f"--horizon {horizon}: use 1 to {MAX_HORIZON} months")
+        raise InputError(f"use 1 to {MAX_HORIZON} months, not {horizon}", parameter="horizon")
     actor_id = store.actor_id(actor)
     rival_id = store.actor_id(rival) if rival is not None else None
     if rival_id == actor_id:
         raise InputError(f"{actor!r} and {rival!r} are the same actor ({actor_id})")
     if outcome == "clash" and rival_id is None:
-        raise InputError("--outcome clash needs --rival: clashes between the actor and whom?")
+        raise InputError(
+            "the outcome clash needs a rival: clashes between the actor and whom?",
+            parameter="rival",
+        )
     events = store.events_expr(actor=actor_id)
     if country is not None:
         iso3 = country_iso3(country)
@@ -172,8 +175,9 @@ def resolve(
     last_month = latest if until is None else parse_month(until, "until")
     if last_month > latest:
         raise InputError(
-            f"--until {last_month:%Y-%m} is after the last month with data in {iso3} "
-            f"({latest:%Y-%m}): later months would count as quiet"
+            f"{last_month:%Y-%m} is after the last month with data in {iso3} "
+            f"({latest:%Y-%m}): later months would count as quiet",
+            parameter="until",
         )
     first_month = parse_month(since if since is not None else first_event, "since")
     if months_between(first_month, last_month) < 2 * horizon:

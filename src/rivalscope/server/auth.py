@@ -28,14 +28,17 @@ def read_token(path: str | Path) -> str:
     try:
         token = file.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--token-file {path}: cannot read it: {exc}") from exc
+        raise InputError(f"{path}: cannot read it: {exc}", parameter="path") from exc
     if len(token) < MIN_TOKEN_LENGTH:
         raise InputError(
-            f"--token-file {path}: the token must be at least {MIN_TOKEN_LENGTH} characters "
-            '(make one: python -c "import secrets; print(secrets.token_urlsafe(32))" > FILE)'
+            f"{path}: the token must be at least {MIN_TOKEN_LENGTH} characters "
+            '(make one: python -c "import secrets; print(secrets.token_urlsafe(32))" > FILE)',
+            parameter="path",
         )
     if any(c.isspace() or not c.isprintable() for c in token):
-        raise InputError(f"--token-file {path}: the token must be one word of printable characters")
+        raise InputError(
+            f"{path}: the token must be one word of printable characters", parameter="path"
+        )
     try:
         mode = file.stat().st_mode
     except OSError:
@@ -64,8 +67,9 @@ def check_bind(host: str, token: str | None) -> None:
     """
     if token is None and not is_loopback(host):
         raise InputError(
-            f"--host {host} makes the server reachable from other machines: give "
-            "--token-file FILE so that only holders of the token can write"
+            f"needed to listen on {host}, which other machines can reach: only holders of the "
+            "token may write",
+            parameter="token",
         )
 
 

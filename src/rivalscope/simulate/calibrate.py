@@ -134,7 +134,9 @@ def observed_statistics(
         )
     if lo is None and first is None:
         raise InputError(
-            f"the store has no {a} events in {iso3} in the window: give --since to calibrate"
+            f"the store has no {a} events in {iso3} in the window: give the first day to "
+            "calibrate from",
+            parameter="since",
         )
     years = list(range((first or lo).year, (last or hi).year + 1))
     dyad = ((ev.actor1 == a) & (ev.actor2 == r)) | ((ev.actor1 == r) & (ev.actor2 == a))
@@ -186,7 +188,7 @@ def _day(value: dt.date | str | None, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise InputError(f"--{name}: {value!r} is not a YYYY-MM-DD date") from exc
+        raise InputError(f"{value!r} is not a YYYY-MM-DD date", parameter=name) from exc
 
 
 def run_statistics(run: RunResult) -> dict[str, float]:

@@ -11,20 +11,16 @@ the level after the chosen month; everything else as a difference of the totals 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-import jinja2
 import numpy as np
 import pyarrow as pa
 
-import rivalscope
 from rivalscope.errors import InputError
+from rivalscope.report.page import figure_json, render, write
 from rivalscope.simulate.calibrate import Posterior
 from rivalscope.simulate.ensemble import DEFAULT_MONTHS, DEFAULT_RUNS, Ensemble, run_ensemble
 from rivalscope.simulate.model import METRICS, PROVINCE_NAMES, PROVINCES, Policy, add_months
@@ -181,7 +177,7 @@ def compare_ensembles(
         raise InputError(f"baseline {base_name!r} is not one of {', '.join(names)}")
     month = at if at is not None else min(DEFAULT_AT, first.months)
     if not 1 <= month <= first.months:
-        raise InputError(f"--at {month}: must be within the run (1..{first.months})")
+        raise InputError(f"{month} is not within the run (1..{first.months})", parameter="at")
     base = ensembles[names.index(base_name)]
     tail = (1 - level) / 2
     outcomes = []
@@ -356,13 +352,6 @@ TABLE_HEADER: Final = (
 
 
 # --- the HTML page ----------------------------------------------------------------------------
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("rivalscope.simulate", "templates"),
-    autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-    undefined=jinja2.StrictUndefined,
-)
-
-
 def _fan(comparison: Comparison, metric: str, title: str, *, cumulative: bool) -> Any:
     import plotly.graph_objects as go
 
@@ -504,10 +493,6 @@ def _tiles(comparison: Comparison) -> Any:
 
 def render_html(comparison: Comparison) -> str:
     """The comparison as one self-contained HTML page (plotly.js inlined, nothing fetched)."""
-    from plotly.offline import get_plotlyjs
-
-    from rivalscope.report.html import LOADER_JS, _csp_hash, _figure_json
-
     figures = {
         "effects": _forest(comparison),
         "iskp": _fan(comparison, "iskp_fighters", "ISKP fighters", cumulative=False),
@@ -520,7 +505,6 @@ def render_html(comparison: Comparison) -> str:
         ),
         "provinces": _tiles(comparison),
     }
-    plotly_js = get_plotlyjs()
     scenarios = []
     for e in comparison.ensembles:
         scenarios.append(
@@ -541,7 +525,9 @@ def render_html(comparison: Comparison) -> str:
         ]
         for o in comparison.outcomes.to_pylist()
     ]
-    return _ENV.get_template("compare.html.j2").render(
+    return render(
+        "rivalscope.simulate",
+        "compare.html.j2",
         comparison=comparison,
         title=" vs ".join(e.name for e in comparison.ensembles),
         sentences=comparison.sentences,
@@ -550,13 +536,8 @@ def render_html(comparison: Comparison) -> str:
         rows=table_rows(comparison),
         outcome_rows=outcome_rows,
         metrics=METRICS,
-        figures={name: _figure_json(figure) for name, figure in figures.items()},
-        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        version=rivalscope.__version__,
-        plotly_js=plotly_js,
-        loader_js=LOADER_JS,
-        script_hashes=f"{_csp_hash(plotly_js)} {_csp_hash(LOADER_JS)}",
-    )
+        figures={name: figure_json(figure) for name, figure in figures.items()},
+    ).html
 
 
 def _levers_text(scenario: Scenario) -> str:
@@ -571,10 +552,4 @@ def _levers_text(scenario: Scenario) -> str:
 
 def write_html(comparison: Comparison, path: str | Path) -> Path:
     """Write the page atomically (a temporary file renamed into place)."""
-    target = Path(path)
-    html = render_html(comparison)
-    handle, temporary = tempfile.mkstemp(dir=target.parent or Path("."), suffix=".html.part")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(html)
-    os.replace(temporary, target)
-    return target
+    return write(render_html(comparison), path)

@@ -26,8 +26,7 @@ from rivalscope.places import AFGHAN_PROVINCES
 from rivalscope.simulate.model import PROVINCES, RunResult
 
 if TYPE_CHECKING:
-    from rivalscope.ingest import IngestResult
-    from rivalscope.store import Store
+    from rivalscope.store import IngestResult, Store
 
 SOURCE: Final = "sim"
 COUNTRY: Final = "AFG"
@@ -351,3 +350,10 @@ def write_run(store: Store, run: RunResult, *, displacement: bool = True) -> Wri
                 writer.writerows((*row, COUNTRY) for row in displacement_rows(run))
             moved = store.ingest_displacement(path)
     return Written(events, defections, moved)
+
+
+def events_from_other_sources(store: Store) -> int:
+    """How many of the store's events come from sources other than the simulator (analyses of a
+    run written there would count them too)."""
+    events = store.table("events")
+    return int(events.filter(events.source != SOURCE).count().to_pyarrow().as_py())

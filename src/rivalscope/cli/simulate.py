@@ -1,33 +1,40 @@
-"""``rivalscope simulate``: run, compare, calibrate and analyse scenarios from the command line.
+"""The scenario simulator: ``rivalscope simulate run|compare|calibrate|sensitivity``.
 
 Each command calls one library function. Data and ``--json`` objects go to stdout; progress
-and notes go to stderr. Exit codes: 0 success, 2 bad input or usage.
+and notes go to stderr.
 """
 
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
 
-from rivalscope.errors import RivalscopeError
+from rivalscope.cli.common import (
+    DbOption,
+    JsonOption,
+    db_option,
+    err,
+    fail,
+    library_errors,
+    open_store,
+    print_json,
+    progress,
+    stdout,
+)
 
 if TYPE_CHECKING:
-    from rivalscope.store import Store
+    from rivalscope.simulate.ensemble import Ensemble
+    from rivalscope.simulate.model import RunResult
 
 app = typer.Typer(
     help="Scenario simulator: what cooperation, concessions and leaks do to the rivalry.",
     no_args_is_help=True,
 )
-err = Console(stderr=True)
 
 RunsOption = Annotated[int, typer.Option(help="Runs per scenario (over posterior draws).")]
 MonthsOption = Annotated[
@@ -38,55 +45,10 @@ PosteriorOption = Annotated[
     Path | None,
     typer.Option(help="Posterior from `simulate calibrate` (default: the scenario's own)."),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
-DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB store file.")]
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Turn library errors into a one-line message and exit code 2."""
-    try:
-        yield
-    except RivalscopeError as exc:
-        raise _fail(str(exc)) from None
-
-
-@contextmanager
-def _open_store(db: str | None, *, read_only: bool) -> Iterator[Store]:
-    import rivalscope
-    from rivalscope.store import default_db
-
-    target = db or default_db()
-    if read_only and not Path(target).exists():
-        raise _fail(f"store {target} does not exist (give --db, or ingest data first)")
-    with _errors():
-        store = rivalscope.open(target, read_only=read_only)
-    try:
-        with _errors():
-            yield store
-    finally:
-        store.close()
 
 
 def _progress(hidden: bool) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=hidden,
-        transient=True,
-    )
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False) + "\n")
+    return progress(MofNCompleteColumn(), hidden=hidden)
 
 
 def _no_posterior_note(source: str | None, hidden: bool) -> None:
@@ -114,7 +76,10 @@ def run(
     ] = None,
     db: Annotated[
         str | None,
-        typer.Option("--db", help="Write one run's events, defections and displacement here."),
+        db_option(
+            "Write one run's events, defections and displacement into this store (a "
+            "DuckDB file or a postgresql:// URL; default: none)."
+        ),
     ] = None,
     store_run: Annotated[int, typer.Option(help="Which run --db and --out write events of.")] = 0,
     at: Annotated[
@@ -126,18 +91,17 @@ def run(
     from rivalscope.simulate.ensemble import run_ensemble
     from rivalscope.simulate.scenario import load_scenario
 
-    with _errors():
+    with library_errors():
         chosen = load_scenario(scenario)
-        progress = _progress(as_json)
-        with progress:
-            task = progress.add_task(f"simulate {chosen.name}", total=runs)
+        with _progress(as_json) as shown:
+            task = shown.add_task(f"simulate {chosen.name}", total=runs)
             ensemble = run_ensemble(
                 chosen,
                 runs=runs,
                 months=months,
                 seed=seed,
                 posterior=posterior,
-                on_run=lambda done: progress.update(task, completed=done),
+                on_run=lambda done: shown.update(task, completed=done),
             )
         summary = ensemble.summary(at)
         picked = ensemble.run(store_run)
@@ -153,22 +117,20 @@ def run(
     if out is not None:
         result["files"] = _write_out(out, ensemble, picked, result)
     if db is not None:
-        from rivalscope.simulate.events import write_run
+        from rivalscope.simulate.events import events_from_other_sources, write_run
 
-        with _open_store(db, read_only=False) as store:
-            others = store.con.execute(
-                "SELECT count(*) FROM events WHERE source <> 'sim'"
-            ).fetchone()
-            if others and others[0] and not as_json:
+        with open_store(db, write=True) as store:
+            others = events_from_other_sources(store)
+            if others and not as_json:
                 err.print(
-                    f"warning: {db} also holds {others[0]:,} events from real sources; "
+                    f"warning: {db} also holds {others:,} events from real sources; "
                     "analyses will mix them with the simulated ones",
                     highlight=False,
                 )
             written = write_run(store, picked)
         result["store"] = {"db": db, "run": picked.label, **written.to_dict()}
     if as_json:
-        _print_json(result)
+        print_json(result)
         return
     month = summary[0]["month"]
     view = Table(
@@ -183,7 +145,7 @@ def run(
             f"[{row['low']:,.0f}, {row['high']:,.0f}]",
             row["meaning"],
         )
-    Console().print(view)
+    stdout().print(view)
     for name, path in result.get("files", {}).items():
         err.print(f"{name} written to {path}", highlight=False)
     if "store" in result:
@@ -195,7 +157,9 @@ def run(
         )
 
 
-def _write_out(out: Path, ensemble: Any, picked: Any, result: dict[str, Any]) -> dict[str, str]:
+def _write_out(
+    out: Path, ensemble: Ensemble, picked: RunResult, result: dict[str, Any]
+) -> dict[str, str]:
     import pyarrow.parquet as pq
 
     from rivalscope.simulate.events import defections_table, events_table
@@ -245,11 +209,10 @@ def compare(
     from rivalscope.simulate.compare import compare as run_compare
     from rivalscope.simulate.scenario import load_scenario
 
-    with _errors():
+    with library_errors():
         loaded = [load_scenario(path) for path in scenarios]
-        progress = _progress(as_json)
-        with progress:
-            tasks = [progress.add_task(f"simulate {s.name}", total=runs) for s in loaded]
+        with _progress(as_json) as shown:
+            tasks = [shown.add_task(f"simulate {s.name}", total=runs) for s in loaded]
             comparison = run_compare(
                 loaded,
                 runs=runs,
@@ -259,16 +222,16 @@ def compare(
                 at=at,
                 level=level,
                 baseline=baseline,
-                on_run=lambda index, done: progress.update(tasks[index], completed=done),
+                on_run=lambda index, done: shown.update(tasks[index], completed=done),
             )
         page = None if no_html or html is None else write_html(comparison, html)
     _no_posterior_note(comparison.ensembles[0].posterior, as_json)
     if as_json:
         data = comparison.to_dict()
         data["html"] = str(page) if page else None
-        _print_json(data)
+        print_json(data)
         return
-    console = Console()
+    console = stdout()
     rows = table_rows(comparison)
     for pair in dict.fromkeys(row[0] for row in rows):
         view = Table(
@@ -310,28 +273,26 @@ def calibrate(
     from rivalscope.simulate.calibrate import calibrate as run_calibrate
     from rivalscope.simulate.scenario import load_scenario
 
-    with _errors():
+    with library_errors():
         world = load_scenario(scenario) if scenario is not None else None
-    with _open_store(db, read_only=True) as store:
-        progress = _progress(as_json)
-        with progress:
-            task = progress.add_task("ABC draws", total=draws)
-            posterior = run_calibrate(
-                store,
-                scenario=world,
-                draws=draws,
-                accept=accept,
-                months=months,
-                seed=seed,
-                country=country,
-                since=since,
-                until=until,
-                on_draw=lambda done: progress.update(task, completed=done),
-            )
-    with _errors():
+    with open_store(db, write=False, create=False) as store, _progress(as_json) as shown:
+        task = shown.add_task("ABC draws", total=draws)
+        posterior = run_calibrate(
+            store,
+            scenario=world,
+            draws=draws,
+            accept=accept,
+            months=months,
+            seed=seed,
+            country=country,
+            since=since,
+            until=until,
+            on_draw=lambda done: shown.update(task, completed=done),
+        )
+    with library_errors():
         posterior.save(out)
     if as_json:
-        _print_json({"posterior": str(out), **posterior.to_dict()})
+        print_json({"posterior": str(out), **posterior.to_dict()})
         return
     for note in posterior.info.get("notes", []):
         err.print(f"note: {note}", highlight=False)
@@ -348,7 +309,7 @@ def calibrate(
             f"[{row['low']:.4g}, {row['high']:.4g}]",
             f"[{row['prior_low']:.4g}, {row['prior_high']:.4g}]",
         )
-    Console().print(view)
+    stdout().print(view)
     err.print(f"posterior written to {out}", highlight=False)
 
 
@@ -375,13 +336,12 @@ def sensitivity(
     from rivalscope.simulate.sensitivity import OUTPUTS
     from rivalscope.simulate.sensitivity import sensitivity as run_sensitivity
 
-    with _errors():
+    with library_errors():
         world = load_scenario(scenario) if scenario is not None else None
         if method not in ("morris", "sobol"):
-            raise _fail(f"--method {method!r}: use morris or sobol")
-        progress = _progress(as_json)
-        with progress:
-            task = progress.add_task(f"{method} runs", total=None)
+            raise fail(f"--method {method!r}: use morris or sobol")
+        with _progress(as_json) as shown:
+            task = shown.add_task(f"{method} runs", total=None)
             result = run_sensitivity(
                 world,
                 method=method,  # type: ignore[arg-type]
@@ -389,10 +349,10 @@ def sensitivity(
                 months=months,
                 seed=seed,
                 outputs=tuple(output) if output else OUTPUTS,
-                on_run=lambda done, total: progress.update(task, completed=done, total=total),
+                on_run=lambda done, total: shown.update(task, completed=done, total=total),
             )
     if as_json:
-        _print_json(
+        print_json(
             {
                 "method": result.method,
                 "runs": result.runs,
@@ -403,7 +363,7 @@ def sensitivity(
         )
         return
     measure = "mu_star" if result.method == "morris" else "ST"
-    console = Console()
+    console = stdout()
     for name in dict.fromkeys(result.table.column("output").to_pylist()):
         rows = [r for r in result.table.to_pylist() if r["output"] == name][:top]
         view = Table(

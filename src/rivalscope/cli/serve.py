@@ -1,26 +1,26 @@
-"""The ``rivalscope serve`` command (registered on the main app in :mod:`rivalscope.cli`).
+"""``rivalscope serve``: the dashboard and the JSON API over the store.
 
-Only Typer is imported here, so that every other command starts without loading the web stack.
+The web stack is imported only when the command runs, so that every other command starts without
+loading it.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from rivalscope import settings
+from rivalscope.cli.common import DbOption, Flags, err, library_errors, store_target
+
+SERVE_FLAGS: Flags = {"path": "--token-file", "token": "--token-file"}
+"""The token file is the ``path`` :func:`~rivalscope.server.auth.read_token` reads; the token is
+what it holds."""
+
 
 def serve(
-    db: Annotated[
-        str | None,
-        typer.Option(
-            "--db",
-            help="DuckDB file or postgresql:// URL (default $RIVALSCOPE_DB or rivalscope.duckdb).",
-            show_default=False,
-        ),
-    ] = None,
+    db: DbOption = None,
     host: Annotated[
         str,
         typer.Option(help="Address to listen on. Anything but loopback needs --token-file."),
@@ -51,20 +51,15 @@ def serve(
     ] = 4,
 ) -> None:
     """Serve the dashboard and the JSON API (http://HOST:PORT/, API reference at /api)."""
-    from rich.console import Console
-
-    from rivalscope.backends import urls
-    from rivalscope.errors import RivalscopeError
     from rivalscope.server.app import ServerSettings, create_app, prepare
     from rivalscope.server.auth import read_token
-    from rivalscope.store import default_db
+    from rivalscope.store.urls import is_url
 
-    err = Console(stderr=True)
-    given = db or default_db()
-    path: Path | str = given if urls.is_url(given) else Path(given)
-    try:
+    given = store_target(db)
+    path: Path | str = given if is_url(given) else Path(given)
+    with library_errors(SERVE_FLAGS):
         token = read_token(token_file) if token_file is not None else None
-        settings = ServerSettings(
+        server = ServerSettings(
             db=path,
             host=host,
             port=port,
@@ -73,17 +68,14 @@ def serve(
             refresh_seconds=refresh,
             readers=readers,
         )
-        state = prepare(settings)
-    except RivalscopeError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        state = prepare(server)
     import uvicorn
 
-    app = create_app(settings, state)
+    app = create_app(server, state)
     shown = f"[{host}]" if ":" in host else host
     writes = "writes need the token" if token else "writes disabled (no --token-file)"
     busy = " · the store is busy: serving when it is free" if not state.ready else ""
-    served = state.path if urls.is_url(given) else path
+    served = state.path if is_url(given) else path
     err.print(
         f"Rivalscope serving {served} at http://{shown}:{port}/ (API: /api) · {writes}"
         f"{' · names redacted' if redact else ''}{busy}",
@@ -94,7 +86,7 @@ def serve(
         app,
         host=host,
         port=port,
-        log_level=os.environ.get("RIVALSCOPE_LOG_LEVEL", "warning"),
+        log_level=settings.get("RIVALSCOPE_LOG_LEVEL"),
         limit_concurrency=200,
         timeout_keep_alive=10,
         server_header=False,

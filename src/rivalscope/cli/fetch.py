@@ -1,4 +1,4 @@
-"""The ``rivalscope fetch`` and ``rivalscope update`` commands (thin: each calls one function).
+"""Getting data in from the APIs: ``rivalscope fetch ucdp|acled`` and ``rivalscope update acled``.
 
 Secrets come only from files (``--token-file``, ``--credentials-file``) and never reach the
 terminal: errors are one line, without a traceback.
@@ -7,23 +7,29 @@ terminal: errors are one line, without a traceback.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, TaskID, TextColumn
 
-import rivalscope
-from rivalscope.errors import InputError, RivalscopeError
+from rivalscope import settings
+from rivalscope.cli.common import (
+    DbOption,
+    Flags,
+    JsonOption,
+    err,
+    fail,
+    library_errors,
+    open_store,
+    print_json,
+    progress,
+)
 from rivalscope.fetch import acled, ucdp
-from rivalscope.fetch.checkpoint import FetchResult, PageProgress
 from rivalscope.fetch.credentials import (
     ACLED_CREDENTIALS_ENV,
     UCDP_TOKEN_ENV,
@@ -32,7 +38,10 @@ from rivalscope.fetch.credentials import (
     read_ucdp_token,
     readable_by_others,
 )
-from rivalscope.store import Store, default_db
+
+if TYPE_CHECKING:
+    from rivalscope import Store
+    from rivalscope.fetch.checkpoint import FetchResult, OnPage, PageProgress
 
 fetch_app = typer.Typer(
     help="Fetch events from the UCDP and ACLED APIs into the store (resumable).",
@@ -45,17 +54,12 @@ update_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-err = Console(stderr=True)
+UCDP_FLAGS: Flags = {"path": "--token-file"}
+"""The token file is the ``path`` of :func:`~rivalscope.fetch.credentials.read_ucdp_token`."""
+ACLED_FLAGS: Flags = {"path": "--credentials-file"}
+"""The credentials file is the ``path`` of
+:func:`~rivalscope.fetch.credentials.read_acled_credentials`."""
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="DuckDB file (default $RIVALSCOPE_DB or rivalscope.duckdb) or a postgresql:// URL.",
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 CacheOption = Annotated[
     Path | None,
     typer.Option(
@@ -67,11 +71,25 @@ CacheOption = Annotated[
 SinceOption = Annotated[
     str | None, typer.Option("--since", help="First event date, YYYY-MM-DD.", show_default=False)
 ]
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
+CredentialsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--credentials-file",
+        help=(
+            "TOML file with username (your myACLED email) and password "
+            f"(default ${ACLED_CREDENTIALS_ENV})."
+        ),
+        show_default=False,
+    ),
+]
+AcledUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        help=f"Site root (default ${acled.URL_ENV} or {acled.DEFAULT_URL}).",
+        show_default=False,
+    ),
+]
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -80,7 +98,7 @@ def _date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise _fail(f"--since {value!r} is not a YYYY-MM-DD date") from None
+        raise fail(f"--since {value!r} is not a YYYY-MM-DD date") from None
 
 
 class _ConsoleLog(logging.Handler):
@@ -95,46 +113,34 @@ class _ConsoleLog(logging.Handler):
 
 
 @contextmanager
-def _session(db: str | None, as_json: bool) -> Iterator[tuple[Store, Progress]]:
-    """Open the store and a progress display; turn library errors into one line, exit 2."""
-    try:
-        store = rivalscope.open(db or default_db())
-    except RivalscopeError as exc:
-        raise _fail(str(exc)) from None
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
+def _session(db: str | None, as_json: bool, flags: Flags) -> Iterator[tuple[Store, OnPage]]:
+    """The store, and a callback that shows each page fetched; retries show as warnings."""
+    shown = progress(
         TextColumn("page {task.fields[pages]}{task.fields[pages_total]}"),
         TextColumn("{task.fields[rows]} rows"),
-        TimeElapsedColumn(),
-        console=err,
-        disable=as_json,
-        transient=True,
+        hidden=as_json,
     )
     logger = logging.getLogger("rivalscope.fetch")
-    handler = _ConsoleLog(progress.console)
+    handler = _ConsoleLog(shown.console)
     logger.addHandler(handler)
     try:
-        with progress:
-            yield store, progress
-    except RivalscopeError as exc:
-        raise _fail(str(exc)) from None
+        with open_store(db, write=True, flags=flags) as store, shown:
+            yield store, _on_page(shown)
     except KeyboardInterrupt:
-        raise _fail("interrupted: run the same command again to resume", 130) from None
+        raise fail("interrupted: run the same command again to resume", 130) from None
     finally:
         logger.removeHandler(handler)
-        store.close()
 
 
-def _on_page(progress: Progress) -> Any:
-    tasks: dict[str, Any] = {}
+def _on_page(shown: Progress) -> OnPage:
+    tasks: dict[str, TaskID] = {}
 
     def show(step: PageProgress) -> None:
         if step.label not in tasks:
-            tasks[step.label] = progress.add_task(
+            tasks[step.label] = shown.add_task(
                 step.label, total=None, pages=0, pages_total="", rows="0"
             )
-        progress.update(
+        shown.update(
             tasks[step.label],
             total=step.rows_total,
             completed=step.rows,
@@ -147,17 +153,16 @@ def _on_page(progress: Progress) -> Any:
 
 
 def _acled_credentials(path: Path | None) -> AcledCredentials:
-    """The ACLED credentials from ``path`` (or the environment), or a one-line CLI error."""
-    try:
+    """The ACLED credentials from ``path`` (or the setting), or a one-line CLI error."""
+    with library_errors(ACLED_FLAGS):
         credentials = read_acled_credentials(path)
-    except InputError as exc:
-        raise _fail(str(exc)) from None
     _warn_permissions(path, ACLED_CREDENTIALS_ENV)
     return credentials
 
 
-def _warn_permissions(path: Path | None, env: str) -> None:
-    chosen = path or (Path(os.environ[env]) if os.environ.get(env) else None)
+def _warn_permissions(path: Path | None, setting: str) -> None:
+    named = settings.get(setting)
+    chosen = path or (Path(named) if named else None)
     if chosen is not None and chosen.is_file() and readable_by_others(chosen.expanduser()):
         err.print(
             f"[yellow]warning:[/] {chosen} is readable by other users; run: chmod 600 {chosen}",
@@ -187,8 +192,11 @@ def _summary(result: FetchResult) -> None:
         err.print("  see why: rivalscope info --quarantine", highlight=False)
 
 
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False) + "\n")
+def _report(result: FetchResult, as_json: bool) -> None:
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        _summary(result)
 
 
 @fetch_app.command("ucdp")
@@ -223,48 +231,25 @@ def fetch_ucdp(
     cache_dir: CacheOption = None,
     url: Annotated[
         str | None,
-        typer.Option("--url", envvar=ucdp.URL_ENV, help=f"API root (default {ucdp.DEFAULT_URL})."),
+        typer.Option(
+            "--url",
+            help=f"API root (default ${ucdp.URL_ENV} or {ucdp.DEFAULT_URL}).",
+            show_default=False,
+        ),
     ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Fetch UCDP GED or Candidate events from the UCDP API (resumes an unfinished fetch)."""
-    try:
+    with library_errors(UCDP_FLAGS):
         token = read_ucdp_token(token_file)
         query = ucdp.UcdpQuery(dataset, version, country, _date(since), page_size).checked()
-    except InputError as exc:
-        raise _fail(str(exc)) from None
     _warn_permissions(token_file, UCDP_TOKEN_ENV)
-    with _session(db, as_json) as (store, progress):
+    with _session(db, as_json, UCDP_FLAGS) as (store, on_page):
         result = ucdp.fetch_ucdp(
-            store,
-            query,
-            token=token,
-            url=url,
-            cache_dir=cache_dir,
-            on_page=_on_page(progress),
+            store, query, token=token, url=url, cache_dir=cache_dir, on_page=on_page
         )
-    if as_json:
-        _print_json(result.to_dict())
-    else:
-        _summary(result)
-
-
-CredentialsOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--credentials-file",
-        help=(
-            "TOML file with username (your myACLED email) and password "
-            f"(default ${ACLED_CREDENTIALS_ENV})."
-        ),
-        show_default=False,
-    ),
-]
-AcledUrlOption = Annotated[
-    str | None,
-    typer.Option("--url", envvar=acled.URL_ENV, help=f"Site root (default {acled.DEFAULT_URL})."),
-]
+    _report(result, as_json)
 
 
 @fetch_app.command("acled")
@@ -288,7 +273,7 @@ def fetch_acled(
     """Fetch ACLED events from ACLED's API (OAuth; resumes an unfinished fetch)."""
     credentials = _acled_credentials(credentials_file)
     start = _date(since)
-    with _session(db, as_json) as (store, progress):
+    with _session(db, as_json, ACLED_FLAGS) as (store, on_page):
         result = acled.fetch_acled(
             store,
             credentials=credentials,
@@ -297,12 +282,9 @@ def fetch_acled(
             page_size=page_size,
             url=url,
             cache_dir=cache_dir,
-            on_page=_on_page(progress),
+            on_page=on_page,
         )
-    if as_json:
-        _print_json(result.to_dict())
-    else:
-        _summary(result)
+    _report(result, as_json)
 
 
 @update_app.command("acled")
@@ -321,27 +303,27 @@ def update_acled(
 ) -> None:
     """Fetch what ACLED changed since the last fetch and remove the events it deleted."""
     credentials = _acled_credentials(credentials_file)
-    with _session(db, as_json) as (store, progress):
+    with _session(db, as_json, ACLED_FLAGS) as (store, on_page):
         results = acled.update_acled(
             store,
             credentials=credentials,
             country=country,
             url=url,
             cache_dir=cache_dir,
-            on_page=_on_page(progress),
+            on_page=on_page,
         )
-    if as_json:
-        events = [r for r in results if r.kind != "deletions"]
-        _print_json(
-            {
-                "runs": [r.to_dict() for r in results],
-                "rows_read": sum(r.rows_read for r in events),
-                "rows_stored": sum(r.rows_stored for r in events),
-                "rows_unchanged": sum(r.rows_unchanged for r in events),
-                "rows_quarantined": sum(r.rows_quarantined for r in events),
-                "rows_deleted": sum(r.rows_deleted for r in results),
-            }
-        )
+    if not as_json:
+        for result in results:
+            _summary(result)
         return
-    for result in results:
-        _summary(result)
+    events = [r for r in results if r.kind != "deletions"]
+    print_json(
+        {
+            "runs": [r.to_dict() for r in results],
+            "rows_read": sum(r.rows_read for r in events),
+            "rows_stored": sum(r.rows_stored for r in events),
+            "rows_unchanged": sum(r.rows_unchanged for r in events),
+            "rows_quarantined": sum(r.rows_quarantined for r in events),
+            "rows_deleted": sum(r.rows_deleted for r in results),
+        }
+    )

@@ -1,8 +1,6 @@
-"""``rivalscope forecast`` (the forecast) and ``rivalscope forecast backtest`` (its evaluation).
-
-Registered on the main app by :mod:`rivalscope.cli`; each command opens the store, calls one
-library function and prints: tables on stdout, progress and summaries on stderr, ``--json`` as
-one object on stdout.
+"""Early warning: ``rivalscope forecast`` (the forecast) and ``rivalscope forecast backtest`` (its
+evaluation). Tables go to stdout, progress and summaries to stderr, ``--json`` as one object to
+stdout.
 """
 
 from __future__ import annotations
@@ -11,31 +9,34 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import TextColumn
 from rich.table import Table
 
+from rivalscope.cli.common import (
+    DbOption,
+    Flags,
+    JsonOption,
+    err,
+    fail,
+    open_store,
+    print_json,
+    progress,
+    stdout,
+)
 from rivalscope.forecast.spec import MAX_HORIZON
 
 if TYPE_CHECKING:
-    from rivalscope.forecast.backtest import Backtest, OnOrigin
-    from rivalscope.forecast.predict import Forecast
-    from rivalscope.store import Store
+    from rivalscope.forecast.backtesting import Backtest, OnOrigin
+    from rivalscope.forecast.prediction import Forecast
 
-forecast_app = typer.Typer(invoke_without_command=True, no_args_is_help=True)
-err = Console(stderr=True)
+app = typer.Typer(invoke_without_command=True, no_args_is_help=True)
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="DuckDB file (default $RIVALSCOPE_DB or rivalscope.duckdb).",
-        show_default=False,
-    ),
-]
+BACKTEST_FLAGS: Flags = {"until": "--end", "learners": "--model"}
+"""A backtest's last month is the question's ``until``; its ``--model`` picks the learners."""
+
 RivalOption = Annotated[
     str | None,
     typer.Option(help="Rival id or alias: needed for --outcome clash; adds its activity."),
@@ -106,45 +107,20 @@ RefitOption = Annotated[
         "--refit-every", min=1, help="Refit the learned models every N origins (1: each)."
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 HtmlOption = Annotated[
     Path | None, typer.Option(help="Write the offline HTML page (map, tables, charts) here.")
 ]
 
 
 @contextmanager
-def _reading(db: str | None) -> Iterator[Store]:
-    from rivalscope.cli import _store
-    from rivalscope.store import default_db
-
-    with _store(db, read_only=Path(db or default_db()).exists()) as store:
-        yield store
-
-
-@contextmanager
 def _progress(hidden: bool) -> Iterator[OnOrigin]:
-    progress = Progress(
-        TextColumn("[bold]backtest"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} months"),
-        TimeElapsedColumn(),
-        console=err,
-        disable=hidden,
-        transient=True,
-    )
-    with progress:
-        task = progress.add_task("backtest", total=None)
+    with progress(TextColumn("{task.completed}/{task.total} months"), hidden=hidden) as shown:
+        task = shown.add_task("backtest", total=None)
 
         def on_origin(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+            shown.update(task, completed=done, total=total)
 
         yield on_origin
-
-
-def _print_json(data: Any) -> None:
-    from rivalscope.cli import _print_json as write
-
-    write(data)
 
 
 def _percent(value: float | None) -> str:
@@ -189,7 +165,7 @@ def metrics_table(backtest: Backtest) -> Table:
 
 
 def _print_forecast(result: Forecast, rows: int) -> None:
-    out = Console()
+    console = stdout()
     view = Table(
         "rank",
         "unit",
@@ -210,9 +186,14 @@ def _print_forecast(result: Forecast, rows: int) -> None:
             str(row["last_count"]),
             str(row["events_12m"]),
         )
-    out.print(view)
+    console.print(view)
     if result.backtest is not None:
-        out.print(metrics_table(result.backtest))
+        console.print(metrics_table(result.backtest))
+
+
+def _check_rival(outcome: Outcome, rival: str | None) -> None:
+    if outcome is Outcome.clash and rival is None:
+        raise fail("--outcome clash needs --rival: clashes between the actor and whom?")
 
 
 def _refuse_options_before(ctx: typer.Context) -> None:
@@ -225,7 +206,7 @@ def _refuse_options_before(ctx: typer.Context) -> None:
         ctx.fail(f"put {', '.join(given)} after `{ctx.invoked_subcommand}`")
 
 
-@forecast_app.callback()
+@app.callback()
 def forecast(
     ctx: typer.Context,
     db: DbOption = None,
@@ -268,9 +249,15 @@ def forecast(
         return
     if actor is None:
         ctx.fail("Missing option '--actor' (e.g. --actor ISKP).")
-    from rivalscope.forecast.predict import predict
+    _check_rival(outcome, rival)
+    if evaluate == 0 and model is PredictModel.auto:
+        raise fail("--evaluate 0 skips the backtest that chooses the model: name --model")
+    from rivalscope.forecast.prediction import predict
 
-    with _reading(db) as store, _progress(as_json) as on_origin:
+    with (
+        open_store(db, write=False) as store,
+        _progress(as_json) as on_origin,
+    ):
         result = predict(
             store,
             actor,
@@ -292,7 +279,7 @@ def forecast(
 
             write_html(result, html)
     if as_json:
-        _print_json(result.to_dict())
+        print_json(result.to_dict())
         return
     _print_forecast(result, top)
     err.print(result.summary, highlight=False, soft_wrap=True)
@@ -300,7 +287,7 @@ def forecast(
         err.print(f"forecast page written to {html}", highlight=False)
 
 
-@forecast_app.command("backtest")
+@app.command("backtest")
 def backtest_command(
     actor: Annotated[str, typer.Option(help="Actor id or alias (ISKP, TALIBAN, ...).")],
     db: DbOption = None,
@@ -333,11 +320,15 @@ def backtest_command(
     before it; every model is scored on the same forecasts (Brier score, ROC AUC, average
     precision, calibration, MSE on log counts, CRPS).
     """
-    from rivalscope.forecast.backtest import backtest
+    from rivalscope.forecast.backtesting import backtest
     from rivalscope.forecast.models import LEARNERS
 
+    _check_rival(outcome, rival)
     learners = LEARNERS if model is BacktestModel.both else (model.value,)
-    with _reading(db) as store, _progress(as_json) as on_origin:
+    with (
+        open_store(db, write=False, flags=BACKTEST_FLAGS) as store,
+        _progress(as_json) as on_origin,
+    ):
         result = backtest(
             store,
             actor,
@@ -359,9 +350,9 @@ def backtest_command(
 
             write_html(result, html)
     if as_json:
-        _print_json(result.to_dict())
+        print_json(result.to_dict())
         return
-    Console().print(metrics_table(result))
+    stdout().print(metrics_table(result))
     err.print(result.summary, highlight=False, soft_wrap=True)
     if html is not None:
         err.print(f"backtest page written to {html}", highlight=False)

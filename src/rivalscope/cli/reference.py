@@ -1,4 +1,4 @@
-"""Write docs/cli.md from the commands' own ``--help``: ``python -m rivalscope.cli_reference``."""
+"""Write docs/cli.md from the commands' own ``--help``: ``python -m rivalscope.cli.reference``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import os
 import sys
 
 import typer
+import typer.main
+from typer.core import TyperGroup
 from typer.testing import CliRunner
 
 from rivalscope.cli import app
@@ -13,14 +15,15 @@ from rivalscope.cli import app
 WIDTH = "100"
 
 
-def _commands(group: typer.Typer, prefix: tuple[str, ...]) -> list[tuple[str, ...]]:
-    found = [prefix]
-    for info in group.registered_commands:
-        name = info.name or (info.callback.__name__.replace("_", "-") if info.callback else "")
-        found.append((*prefix, name))
-    for sub in group.registered_groups:
-        if sub.typer_instance is not None and sub.name:
-            found += _commands(sub.typer_instance, (*prefix, sub.name))
+def _commands(command: object, path: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """``path`` and the paths of every command under it, in the order ``--help`` lists them."""
+    found = [path]
+    if isinstance(command, TyperGroup):
+        context = typer.Context(command)
+        for name in command.list_commands(context):
+            sub = command.get_command(context, name)
+            if sub is not None:
+                found += _commands(sub, (*path, name))
     return found
 
 
@@ -29,11 +32,11 @@ def render() -> str:
     runner = CliRunner()
     parts = [
         "# Command reference\n",
-        "Generated from each command's `--help` by `python -m rivalscope.cli_reference`; "
+        "Generated from each command's `--help` by `python -m rivalscope.cli.reference`; "
         "a test checks it is current.\n",
     ]
     env = {"COLUMNS": WIDTH, "NO_COLOR": "1", "TERM": "dumb"}
-    for path in _commands(app, ()):
+    for path in _commands(typer.main.get_command(app), ()):
         title = " ".join(("rivalscope", *path))
         result = runner.invoke(app, [*path, "--help"], env=env, prog_name="rivalscope")
         text = "\n".join(line.rstrip() for line in result.output.strip("\n").splitlines())

@@ -1,4 +1,4 @@
-"""The ``rivalscope code`` and ``rivalscope review`` commands (thin layers over the library).
+"""Coding text and reviewing what it found: ``rivalscope code`` and ``rivalscope review``.
 
 ``rivalscope code FILE...`` codes reports into JSON lines (and with ``--store`` into the store,
 pending review); ``rivalscope code eval GOLD.jsonl`` scores the coder against a gold file;
@@ -11,25 +11,33 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import TextColumn
 from rich.table import Table
 from typer.core import TyperGroup
 
-from rivalscope.errors import InputError, RivalscopeError
+from rivalscope.cli.common import (
+    DbOption,
+    JsonOption,
+    err,
+    fail,
+    json_option,
+    library_errors,
+    open_store,
+    print_json,
+    progress,
+    stdout,
+)
 
 if TYPE_CHECKING:
+    from rivalscope import Store
     from rivalscope.coding.coder import Coder
-    from rivalscope.store import Store
-
-err = Console(stderr=True)
 
 DEFAULT_COMMAND = "files"
 
@@ -58,47 +66,16 @@ review_app = typer.Typer(
     invoke_without_command=True,
 )
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="DuckDB file (default $RIVALSCOPE_DB or rivalscope.duckdb).",
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False) + "\n")
-
 
 @contextmanager
-def _opened(db: str | None, *, write: bool, required: bool = False) -> Iterator[Store | None]:
-    """The store named by ``--db`` (or the default one when writing or ``required``); None when
-    coding without one (the coder then uses the registry and gazetteer Rivalscope ships)."""
-    import rivalscope
-    from rivalscope.store import default_db
-
-    if db is None and not write and not required:
+def _optional_store(db: str | None, *, write: bool) -> Iterator[Store | None]:
+    """The store named by ``--db`` (or the default one when writing); None when coding without
+    one (the coder then uses the registry and gazetteer Rivalscope ships)."""
+    if db is None and not write:
         yield None
         return
-    target = db or default_db()
-    try:
-        store = rivalscope.open(target, read_only=not write and Path(target).exists())
-    except RivalscopeError as exc:
-        raise _fail(str(exc)) from None
-    try:
+    with open_store(db, write=write) as store:
         yield store
-    except RivalscopeError as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        store.close()
 
 
 def _coder(store: Store | None, country: str) -> Coder:
@@ -121,7 +98,7 @@ def _date_option(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise _fail(f"--report-date: {value!r} is not a YYYY-MM-DD date") from None
+        raise fail(f"--report-date: {value!r} is not a YYYY-MM-DD date") from None
 
 
 @code_app.command(DEFAULT_COMMAND)
@@ -173,10 +150,7 @@ def code_files(
     ] = 0.0,
     as_json: Annotated[
         bool,
-        typer.Option(
-            "--json",
-            help="Print one JSON summary object on stdout (records then go only to --out).",
-        ),
+        json_option("Print one JSON summary object on stdout (records then go only to --out)."),
     ] = False,
 ) -> None:
     """Code reports into events and defections: one JSON line per record, with the evidence
@@ -186,39 +160,31 @@ def code_files(
 
     base = _date_option(report_date)
     stats = ReadStats()
-    with _opened(db, write=store) as opened:
-        try:
-            coder = _coder(opened, country)
-            passages = list(
-                read_passages(
-                    files,
-                    text_column=text_column,
-                    date_column=date_column,
-                    report_date=base,
-                    split=split,
-                    stats=stats,
-                )
+    with library_errors(), _optional_store(db, write=store) as opened:
+        coder = _coder(opened, country)
+        passages = list(
+            read_passages(
+                files,
+                text_column=text_column,
+                date_column=date_column,
+                report_date=base,
+                split=split,
+                stats=stats,
             )
-        except RivalscopeError as exc:
-            raise _fail(str(exc)) from None
+        )
         records = []
         sink: IO[str] | None = None
         if out is not None:
             sink = out.open("w", encoding="utf-8")
         elif not as_json:
             sink = sys.stdout
-        progress = Progress(
-            TextColumn("[bold]coding"),
-            BarColumn(),
+        shown = progress(
             TextColumn("{task.completed:,}/{task.total:,} reports"),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=as_json or len(passages) < 200,
+            hidden=as_json or len(passages) < 200,
         )
         try:
-            with progress:
-                task = progress.add_task("coding", total=len(passages))
+            with shown:
+                task = shown.add_task("coding", total=len(passages))
                 for _, coded in coder.code_passages(passages):
                     for record in coded:
                         if record.confidence < min_confidence:
@@ -226,7 +192,7 @@ def code_files(
                         records.append(record)
                         if sink is not None:
                             sink.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
-                    progress.advance(task)
+                    shown.advance(task)
         finally:
             if out is not None and sink is not None:
                 sink.close()
@@ -244,7 +210,7 @@ def code_files(
         "stored": stored.to_dict() if stored else None,
     }
     if as_json:
-        _print_json(summary)
+        print_json(summary)
         return
     err.print(
         f"{stats.passages:,} reports from {stats.files:,} file(s): {events:,} events, "
@@ -286,19 +252,17 @@ def code_eval(
     """Score the coder against a gold file: per-field precision, recall and F1."""
     from rivalscope.coding.evaluate import TARGETS, evaluate, format_table, load_gold
 
-    try:
+    with library_errors():
         passages = load_gold(gold)
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    with _opened(db, write=False) as opened:
-        result = evaluate(_coder(opened, country), passages, split=split)
+        with _optional_store(db, write=False) as opened:
+            result = evaluate(_coder(opened, country), passages, split=split)
     if as_json:
         data = result.to_dict()
         if errors:
             data["errors"] = result.errors
-        _print_json(data)
+        print_json(data)
         return
-    out = Console()
+    console = stdout()
     view = Table(
         "field",
         "precision",
@@ -311,21 +275,21 @@ def code_eval(
     )
     for row in format_table(result):
         view.add_row(*row)
-    out.print(view)
+    console.print(view)
     types = Table("event type", "precision", "recall", "F1", title="Event types")
     for name, score in result.types.items():
         if score.tp + score.fp + score.fn:
             types.add_row(name, f"{score.precision:.3f}", f"{score.recall:.3f}", f"{score.f1:.3f}")
-    out.print(types)
+    console.print(types)
     met = result.met()
     for name, value in result.headline().items():
         goal = TARGETS[name]
         sign = "<=" if name == "negative_false_event_rate" else ">="
         verdict = "[green]met[/]" if met[name] else "[red]missed[/]"
-        out.print(f"{name}: {value:.3f} (target {sign} {goal}) {verdict}")
+        console.print(f"{name}: {value:.3f} (target {sign} {goal}) {verdict}")
     if errors:
         for item in result.errors:
-            out.print(
+            console.print(
                 f"{item['id']}: {json.dumps(item['mistakes'], default=str)}",
                 highlight=False,
                 soft_wrap=True,
@@ -346,16 +310,15 @@ def review(
         return
     from rivalscope import review as reviews
 
-    with _opened(db, write=False, required=True) as opened:
-        assert opened is not None
+    with open_store(db, write=False) as opened:
         table = reviews.items(opened, status=None if status == "all" else status, kind=kind)
     rows = table.to_pylist()
     shown = rows if limit <= 0 else rows[:limit]
     if as_json:
-        _print_json({"items": shown, "total": len(rows)})
+        print_json({"items": shown, "total": len(rows)})
         return
-    out = Console()
-    out.print(f"[bold]{len(rows):,} {status} item(s)[/]", highlight=False)
+    console = stdout()
+    console.print(f"[bold]{len(rows):,} {status} item(s)[/]", highlight=False)
     for row in shown:
         sides = " -> ".join(str(a) for a in (row["actor1"], row["actor2"]) if a) or "sides unknown"
         place = " / ".join(str(p) for p in (row["admin1_code"], row["admin2"]) if p)
@@ -365,14 +328,14 @@ def review(
             count = f"killed {row['fatalities']}" if row["fatalities"] is not None else ""
         confidence = f"{row['confidence']:.2f}" if row["confidence"] is not None else "?"
         facts = [str(row["event_type"] or ""), sides, place, str(row["date"] or ""), count]
-        out.print(
+        console.print(
             f"\n[bold]{row['item_id']}[/]  {row['item_kind']}  {row['status']}  "
             f"confidence {confidence}",
             highlight=False,
         )
-        out.print("  " + " · ".join(f for f in facts if f), highlight=False)
+        console.print("  " + " · ".join(f for f in facts if f), highlight=False)
         for line in _quotes(row["passage"], row["evidence"]):
-            out.print(f"    {line}", highlight=False, markup=False)
+            console.print(f"    {line}", highlight=False, markup=False)
     if len(rows) > len(shown):
         err.print(f"{len(rows) - len(shown):,} more (use --limit 0)", highlight=False)
     if rows and status == "pending":
@@ -405,9 +368,8 @@ def _decide(
     from rivalscope import review as reviews
 
     if not ids and all_above is None:
-        raise _fail("give the ids to decide, or --all-above CONFIDENCE")
-    with _opened(db, write=True) as opened:
-        assert opened is not None
+        raise fail("give the ids to decide, or --all-above CONFIDENCE")
+    with open_store(db, write=True) as opened:
         pending = reviews.items(opened, status=None, kind=kind).to_pylist()
         kinds = {row["item_id"]: row["item_kind"] for row in pending}
         chosen = list(ids or [])
@@ -421,14 +383,14 @@ def _decide(
             ]
         unknown = [item for item in chosen if item not in kinds]
         if unknown:
-            raise _fail(f"no item under review has the id {unknown[0]!r} (see `rivalscope review`)")
+            raise fail(f"no item under review has the id {unknown[0]!r} (see `rivalscope review`)")
         changed = 0
         for item_kind in ("event", "defection"):
             group = [item for item in dict.fromkeys(chosen) if kinds[item] == item_kind]
             if group:
                 changed += reviews.decide(opened, group, status, kind=item_kind, reviewer=reviewer)
     if as_json:
-        _print_json({"status": status, "items": len(set(chosen)), "changed": changed})
+        print_json({"status": status, "items": len(set(chosen)), "changed": changed})
     else:
         err.print(f"{changed:,} item(s) {status}", highlight=False)
 
@@ -444,27 +406,27 @@ KindOption = Annotated[str | None, typer.Option(help="event or defection (defaul
 ReviewerOption = Annotated[str | None, typer.Option(help="Who decides (recorded).")]
 
 
-@review_app.command("accept")
-def review_accept(
-    ids: IdsArgument = None,
-    all_above: AboveOption = None,
-    kind: KindOption = None,
-    db: DbOption = None,
-    reviewer: ReviewerOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Accept items: they count in analyses from now on."""
-    _decide(ids, "accepted", all_above, kind, db, reviewer, as_json)
+def _decision(status: str, summary: str) -> Callable[..., None]:
+    def decide(
+        ids: IdsArgument = None,
+        all_above: AboveOption = None,
+        kind: KindOption = None,
+        db: DbOption = None,
+        reviewer: ReviewerOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        _decide(ids, status, all_above, kind, db, reviewer, as_json)
+
+    decide.__doc__ = summary
+    return decide
 
 
-@review_app.command("reject")
-def review_reject(
-    ids: IdsArgument = None,
-    all_above: AboveOption = None,
-    kind: KindOption = None,
-    db: DbOption = None,
-    reviewer: ReviewerOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Reject items: they stay in the store but never count (re-coding keeps them rejected)."""
-    _decide(ids, "rejected", all_above, kind, db, reviewer, as_json)
+review_app.command("accept")(
+    _decision("accepted", "Accept items: they count in analyses from now on.")
+)
+review_app.command("reject")(
+    _decision(
+        "rejected",
+        "Reject items: they stay in the store but never count (re-coding keeps them rejected).",
+    )
+)

@@ -1,0 +1,155 @@
+"""What every command shares: the ``--db`` and ``--json`` options, the one store opener, and the
+way results, progress and errors are shown.
+
+Data and ``--json`` objects go to stdout; progress, notes and errors go to stderr. Exit codes:
+0 success, 1 the analysis found a problem, 2 bad input or usage. A library error becomes one
+line, ``error: ...``; when it names the parameter it is about, the line names the command's flag
+instead (``--end: 2031-01 is after ...``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+
+from rivalscope.errors import RivalscopeError
+
+if TYPE_CHECKING:
+    from rivalscope import Store
+
+err = Console(stderr=True)
+"""The console for progress, notes and errors."""
+
+DB_HELP = (
+    "DuckDB file (default $RIVALSCOPE_DB or rivalscope.duckdb), a postgresql:// URL, "
+    "or spark:MASTER?data=DIR."
+)
+JSON_HELP = "Print one JSON object on stdout."
+
+
+def db_option(help: str = DB_HELP) -> Any:
+    """The ``--db`` option (declared here only); a command where the store means something
+    else (``simulate run``: where to write, default none) gives its own help."""
+    return typer.Option("--db", help=help, show_default=False)
+
+
+def json_option(help: str = JSON_HELP) -> Any:
+    """The ``--json`` option (declared here only), with the command's own help if it needs one."""
+    return typer.Option("--json", help=help)
+
+
+DbOption = Annotated[str | None, db_option()]
+JsonOption = Annotated[bool, json_option()]
+
+Flags = Mapping[str, str]
+"""A command's flags whose names differ from the library parameter they set:
+``{"learners": "--model"}``."""
+
+
+def stdout() -> Console:
+    """A console on stdout for tables, made now so that it sees the terminal's current width."""
+    return Console()
+
+
+def print_json(data: Any) -> None:
+    """Write ``data`` as one line of JSON on stdout (dates and paths as text)."""
+    sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False) + "\n")
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print ``error: message`` as one line on stderr and return the exit to raise."""
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def flag(parameter: str, flags: Flags | None = None) -> str:
+    """The flag that sets a library parameter: ``--`` and the name with ``-`` for ``_``, unless
+    ``flags`` names another (``refit_every`` -> ``--refit-every``)."""
+    given = (flags or {}).get(parameter)
+    return given if given is not None else "--" + parameter.replace("_", "-")
+
+
+def describe(exc: RivalscopeError, flags: Flags | None = None) -> str:
+    """The error as the command line says it: the flag in place of the parameter's name."""
+    parameter = getattr(exc, "parameter", None)
+    if parameter is None:
+        return str(exc)
+    return f"{flag(parameter, flags)}: {exc.message}"
+
+
+@contextmanager
+def library_errors(flags: Flags | None = None) -> Iterator[None]:
+    """Turn a library error raised in the block into one line on stderr and exit code 2."""
+    try:
+        yield
+    except RivalscopeError as exc:
+        raise fail(describe(exc, flags)) from None
+
+
+def store_target(db: str | None) -> str:
+    """The store a command uses: ``--db``, else the default store (``RIVALSCOPE_DB``)."""
+    from rivalscope.store import default_db
+
+    return db or default_db()
+
+
+@contextmanager
+def open_store(
+    db: str | None, *, write: bool, create: bool = True, flags: Flags | None = None
+) -> Iterator[Store]:
+    """Open the store named by ``--db`` for one command, and close it after.
+
+    A command that only reads (``write=False``) opens an existing DuckDB file read-only, so
+    several readers may share it. A DuckDB file that does not exist yet is created empty, and a
+    server store (``postgresql://``, ``spark:``) is opened as it is given, unless ``create`` is
+    False: then a missing DuckDB file stops the command and a server store opens read-only.
+    Library errors, opening included, become one line on stderr and exit code 2.
+
+    Args:
+        db: the ``--db`` value (None: the default store).
+        write: whether the command writes to the store.
+        create: whether a store that does not exist may be created.
+        flags: the command's flags named otherwise than their library parameters.
+    """
+    import rivalscope
+    from rivalscope.store.urls import is_url
+
+    target = store_target(db)
+    read_only = False
+    if not write:
+        if is_url(target):
+            read_only = not create
+        elif Path(target).exists():
+            read_only = True
+        elif not create:
+            raise fail(f"store {target} does not exist (give --db, or ingest data first)")
+    with library_errors(flags):
+        store = rivalscope.open(target, read_only=read_only)
+    try:
+        with library_errors(flags):
+            yield store
+    finally:
+        store.close()
+
+
+def progress(*counts: str | ProgressColumn, hidden: bool) -> Progress:
+    """A progress display on stderr that disappears when done: each task's description, a bar,
+    the ``counts`` columns and the time elapsed. ``hidden``: show nothing (``--json``)."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        *counts,
+        TimeElapsedColumn(),
+        console=err,
+        disable=hidden,
+        transient=True,
+    )

@@ -1,0 +1,114 @@
+"""Getting data in from files: ``rivalscope synth`` writes a SYNTHETIC data set, ``rivalscope
+ingest SOURCE FILE`` loads a source file into the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import TextColumn
+
+from rivalscope.cli.common import DbOption, JsonOption, err, open_store, print_json, progress
+
+if TYPE_CHECKING:
+    from rivalscope import IngestResult
+
+app = typer.Typer(help="Ingest a source file into the store.", no_args_is_help=True)
+
+EncodingOption = Annotated[
+    str, typer.Option("--encoding", help="File encoding: utf-8, latin-1 or utf-16.")
+]
+FileArgument = Annotated[Path, typer.Argument(help="CSV file (or .gz, or .zip holding one CSV).")]
+
+
+def synth(
+    out: Annotated[Path, typer.Option(help="Folder to write the synthetic CSVs into.")] = Path(
+        "demo-data"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 2015,
+    ged_rows: Annotated[int, typer.Option(help="Rows of the UCDP-format file.")] = 20_000,
+    acled_rows: Annotated[int, typer.Option(help="Rows of the ACLED-format file.")] = 15_000,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a SYNTHETIC Afghanistan 2015-2023 data set in UCDP GED and ACLED formats."""
+    from rivalscope import synth as generator
+
+    files = generator.generate(out, seed=seed, ged_rows=ged_rows, acled_rows=acled_rows)
+    if as_json:
+        print_json(
+            {
+                "ged_csv": str(files.ged_csv),
+                "acled_csv": str(files.acled_csv),
+                "ged_rows": files.ged_rows,
+                "acled_rows": files.acled_rows,
+                "synthetic": True,
+            }
+        )
+        return
+    err.print(
+        f"SYNTHETIC data written: {files.ged_csv} ({files.ged_rows:,} rows), "
+        f"{files.acled_csv} ({files.acled_rows:,} rows)",
+        highlight=False,
+    )
+
+
+def _ingest(source: str, file: Path, db: str | None, as_json: bool, encoding: str) -> None:
+    from rivalscope.ingest import STEPS
+
+    with (
+        open_store(db, write=True) as store,
+        progress(TextColumn("{task.completed}/{task.total} steps"), hidden=as_json) as shown,
+    ):
+        task = shown.add_task(f"{source} {file.name}", total=len(STEPS))
+
+        def on_step(name: str) -> None:
+            shown.update(
+                task, completed=STEPS.index(name), description=f"{source} {file.name}: {name}"
+            )
+
+        result = store.ingest(source, file, encoding=encoding, on_step=on_step)
+        shown.update(task, completed=len(STEPS))
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        _print_result(result)
+
+
+def _print_result(result: IngestResult) -> None:
+    err.print(
+        f"[bold]{result.source}[/] {result.file}: {result.rows_read:,} rows read, "
+        f"[green]{result.rows_stored:,} stored[/], "
+        f"[yellow]{result.rows_quarantined:,} quarantined[/], "
+        f"{result.rows_unchanged:,} unchanged (batch {result.batch_id})",
+        highlight=False,
+    )
+    if result.rows_quarantined:
+        err.print("  see why: rivalscope info --quarantine", highlight=False)
+
+
+SOURCES = {
+    "ucdp": "Ingest a UCDP GED or GED Candidate CSV (GEDEvent_v21_1 ... v25_1 layouts).",
+    "acled": "Ingest an ACLED export CSV.",
+    "defections": "Ingest a defections CSV in Rivalscope's schema (docs/data-sources.md).",
+    "displacement": "Ingest a displacement CSV (admin1, month, idps) in Rivalscope's schema.",
+}
+"""Every ``rivalscope ingest`` command: the source, and what it reads."""
+
+
+def _command(source: str, summary: str) -> Callable[..., None]:
+    def command(
+        file: FileArgument,
+        db: DbOption = None,
+        as_json: JsonOption = False,
+        encoding: EncodingOption = "utf-8",
+    ) -> None:
+        _ingest(source, file, db, as_json, encoding)
+
+    command.__doc__ = summary
+    return command
+
+
+for _source, _summary in SOURCES.items():
+    app.command(_source)(_command(_source, _summary))
