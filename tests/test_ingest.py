@@ -313,3 +313,54 @@ def test_displacement(store: rs.Store, tmp_path: Path) -> None:
         "column month: '2017-13' is not a YYYY-MM month",
         "duplicate displacement_id AFG:AF-NAN:2017-03-01 (first at row 1)",
     ]
+
+
+UNRESOLVED_GED = (
+    "id,relid,year,type_of_violence,conflict_name,side_a,side_b,adm_1,country,date_start,"
+    "date_end,best,latitude,longitude\n"
+    "9001,X-1,2017,2,IS - Forces of Nobody,IS,Forces of Nobody,Nangarhar province,Afghanistan,"
+    "2017-07-31,2017-07-31,3,34.1,70.7\n"
+    "9002,X-2,2017,2,IS - Forces of Nobody,IS,Forces of Nobody,Atlantis province,Afghanistan,"
+    "2017-08-01,2017-08-01,1,34.2,70.8\n"
+    "9003,X-3,2017,2,Forces of Somebody - Taleban,Forces of Somebody,Taleban,Atlantis province,"
+    "Afghanistan,2017-08-02,2017-08-02,0,34.3,70.9\n"
+)
+
+
+def test_ingest_lists_the_names_it_could_not_resolve(store: rs.Store, tmp_path: Path) -> None:
+    path = tmp_path / "unresolved.csv"
+    path.write_text(UNRESOLVED_GED, encoding="utf-8")
+    result = store.ingest_ucdp(path)
+    assert list(result.unresolved_actors) == [
+        {"name": "Forces of Nobody", "rows": 2},
+        {"name": "Forces of Somebody", "rows": 1},
+    ]
+    assert list(result.unresolved_places) == [
+        {"country_iso3": "AFG", "admin1": "Atlantis", "rows": 2}
+    ]
+    assert result.to_dict()["unresolved_actors"][0]["name"] == "Forces of Nobody"
+    again = store.ingest_ucdp(path)
+    assert again.rows_unchanged == 3 and again.unresolved_actors == ()
+
+
+def test_ingest_cli_names_the_command_that_resolves(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from rivalscope.cli import app
+
+    path = tmp_path / "unresolved.csv"
+    path.write_text(UNRESOLVED_GED, encoding="utf-8")
+    db = str(tmp_path / "store.duckdb")
+    shown = CliRunner().invoke(app, ["ingest", "ucdp", str(path), "--db", db])
+    assert shown.exit_code == 0, shown.output
+    assert "Forces of Nobody (2)" in shown.output
+    assert "rivalscope actors load" in shown.output
+    assert "Atlantis [AFG] (2)" in shown.output
+    assert "rivalscope places load-boundaries" in shown.output
+    db2 = str(tmp_path / "other.duckdb")
+    data = json.loads(
+        CliRunner().invoke(app, ["ingest", "ucdp", str(path), "--db", db2, "--json"]).stdout
+    )
+    assert data["unresolved_places"] == [{"country_iso3": "AFG", "admin1": "Atlantis", "rows": 2}]

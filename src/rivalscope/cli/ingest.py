@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import TextColumn
 
 from rivalscope.cli.common import DbOption, JsonOption, err, open_store, print_json, progress
@@ -86,6 +87,21 @@ def _print_result(result: IngestResult) -> None:
     )
     if result.rows_quarantined:
         err.print("  see why: rivalscope info --quarantine", highlight=False)
+    if result.unresolved_actors:
+        from rivalscope.ingest.unresolved import RESOLVE_ACTORS
+
+        names = ", ".join(f"{a['name']} ({a['rows']:,})" for a in result.unresolved_actors)
+        err.print(f"  actors no alias knows: {escape(names)}", highlight=False, soft_wrap=True)
+        err.print(f"  give them an actor: {RESOLVE_ACTORS} (docs/data-sources.md)", highlight=False)
+    if result.unresolved_places:
+        from rivalscope.ingest.unresolved import RESOLVE_PLACES
+
+        names = ", ".join(
+            f"{p['admin1']} [{p['country_iso3'] or '?'}] ({p['rows']:,})"
+            for p in result.unresolved_places
+        )
+        err.print(f"  provinces not found: {escape(names)}", highlight=False, soft_wrap=True)
+        err.print(f"  place them by coordinates: {RESOLVE_PLACES}", highlight=False)
 
 
 SOURCES = {

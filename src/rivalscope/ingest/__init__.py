@@ -9,6 +9,7 @@ code (:mod:`~rivalscope.ingest.rows`), checked and resolved before the one upser
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from rivalscope.ingest import acled, defections, displacement, ucdp
 from rivalscope.ingest.checks import SourceSpec
 from rivalscope.ingest.files import read_header
 from rivalscope.ingest.pipeline import STEPS, Step, ingest_file
+from rivalscope.ingest.unresolved import unresolved_actors, unresolved_places
 from rivalscope.store.upsert import IngestResult
 
 if TYPE_CHECKING:
@@ -40,7 +42,8 @@ def ingest(
     on_step: Step | None = None,
 ) -> IngestResult:
     """Ingest one file with the named source, then place its events by point-in-polygon when
-    province boundaries are loaded.
+    province boundaries are loaded, and list the names of the rows stored that no alias knows
+    (:attr:`IngestResult.unresolved_actors`, :attr:`IngestResult.unresolved_places`).
 
     Args:
         store: an open, writable store.
@@ -62,7 +65,13 @@ def ingest(
     result = ingest_file(store, spec, path, encoding=encoding, on_step=on_step)
     if spec.target == "events" and store.has_boundaries():
         store.assign_provinces_by_point()
-    return result
+    if spec.target != "events" or not result.rows_stored:
+        return result
+    return replace(
+        result,
+        unresolved_actors=tuple(unresolved_actors(store, result.batch_id)),
+        unresolved_places=tuple(unresolved_places(store, result.batch_id)),
+    )
 
 
 __all__ = ["SOURCES", "STEPS", "IngestResult", "SourceSpec", "Step", "ingest", "read_header"]

@@ -34,7 +34,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class IngestResult:
-    """What one batch did. ``rows_read`` always equals the sum of the other three counts."""
+    """What one batch did. ``rows_read`` always equals the sum of the other three counts.
+
+    Attributes:
+        unresolved_actors: the most frequent actor names of the rows stored that no alias
+            knows (``name``, ``rows``), at most 10, most rows first.
+        unresolved_places: the most frequent province names of the rows stored that got no
+            province code (``country_iso3``, ``admin1``, ``rows``), at most 10.
+    """
 
     source: str
     file: str
@@ -43,6 +50,8 @@ class IngestResult:
     rows_quarantined: int
     rows_unchanged: int
     batch_id: str
+    unresolved_actors: tuple[dict[str, Any], ...] = ()
+    unresolved_places: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The result as the plain dict ``--json`` prints."""
