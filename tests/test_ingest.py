@@ -364,3 +364,17 @@ def test_ingest_cli_names_the_command_that_resolves(tmp_path: Path) -> None:
         CliRunner().invoke(app, ["ingest", "ucdp", str(path), "--db", db2, "--json"]).stdout
     )
     assert data["unresolved_places"] == [{"country_iso3": "AFG", "admin1": "Atlantis", "rows": 2}]
+
+
+def test_a_quote_inside_a_value_does_not_hide_blank_lines(store: rs.Store, tmp_path: Path) -> None:
+    """Regression (found by the structural-garbage property test): a quote inside an unquoted
+    value is a character for DuckDB, not the start of a quoted field, so a blank line after it
+    still shifts DuckDB's line numbers and every quarantined row keeps its own record number."""
+    header = "id,type_of_violence,side_a,side_b,country,date_start,best,latitude,longitude"
+    good = "7,2,IS,Taleban,Afghanistan,2017-07-31,3,34.1,70.7"
+    path = tmp_path / "quote.csv"
+    path.write_text(f'{header}\nx"\n\n{good},extra\n{good.replace("7,", "8,", 1)}\n')
+    result = store.ingest_ucdp(path)
+    assert (result.rows_read, result.rows_stored, result.rows_quarantined) == (3, 1, 2)
+    numbers = sorted(r["row_number"] for r in store.quarantine().to_pylist())
+    assert numbers == [1, 2]

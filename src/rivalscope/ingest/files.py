@@ -123,9 +123,33 @@ def _blank_records(path: Path) -> tuple[int, ...]:
                     ending = b"\r\n"
                 elif record > 0 and line == ending:
                     found.append(record)
-            if line.count(b'"') % 2:
-                quoted = not quoted
+            quoted = _ends_quoted(line, quoted)
     return tuple(found)
+
+
+def _ends_quoted(line: bytes, quoted: bool) -> bool:
+    """Whether a quoted field is still open at the end of ``line`` (``quoted``: one was open
+    at its start). As in DuckDB's reader, a quote opens a field only at the field's start (a
+    quote inside an unquoted value is a character), and ``""`` inside one is an escaped quote."""
+    position, end = 0, len(line)
+    at_start = not quoted
+    while position < end:
+        if quoted:
+            found = line.find(b'"', position)
+            if found < 0:
+                return True
+            if line[found + 1 : found + 2] == b'"':
+                position = found + 2
+                continue
+            quoted, at_start, position = False, False, found + 1
+        elif at_start and line[position : position + 1] == b'"':
+            quoted, position = True, position + 1
+        else:
+            found = line.find(b",", position)
+            if found < 0:
+                return False
+            at_start, position = True, found + 1
+    return quoted
 
 
 def inspect_file(path: Path) -> FileFacts:
