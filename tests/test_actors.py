@@ -177,3 +177,28 @@ def test_actor_lookup_by_alias(store: rs.Store) -> None:
     assert store.actor_id("taliban") == "TALIBAN"
     with pytest.raises(rs.NotFoundError, match="no actor"):
         store.actor_id("Nobody at all")
+
+
+def test_a_new_registry_re_resolves_stored_events(tmp_path: Path) -> None:
+    """A store seeded by an older registry is re-seeded on open, and its stored events are
+    re-resolved by the new registry (not left with the old ids until the next ingest)."""
+    path = tmp_path / "old.duckdb"
+    ged = tmp_path / "ged.csv"
+    ged.write_text(
+        "id,type_of_violence,side_a,side_b,country,date_start,best,latitude,longitude\n"
+        "1,2,IS,Taleban,Afghanistan,2017-07-31,3,34.1,70.7\n"
+        "2,1,Government of Russia (Soviet Union),Forces of the Caucasus Emirate,Russia,"
+        "2011-03-02,2,43.3,45.7\n",
+        encoding="utf-8",
+    )
+    with rs.open(path) as store:
+        store.ingest_ucdp(ged)
+        store.execute("UPDATE events SET actor2 = 'SOME_OLD_ID' WHERE source_id = '1'")
+        store.execute("UPDATE events SET actor1 = 'SOME_OLD_ID' WHERE source_id = '2'")
+        store.set_meta("seed", "an older registry")
+    with rs.open(path) as store:
+        events = store.events().to_pylist()
+        assert [(e["actor1"], e["actor2"]) for e in events] == [
+            ("RUS", "FORCES_OF_THE_CAUCASUS_EMIRATE"),
+            ("ISKP", "TALIBAN"),
+        ]

@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import rivalscope as rs
@@ -143,7 +144,16 @@ def test_cli_json_on_real_file(tmp_path: Path) -> None:
         "rows_quarantined",
         "rows_unchanged",
         "batch_id",
+        "unresolved_actors",
+        "unresolved_places",
     }
+    assert printed["unresolved_places"] == []
+    raw = pd.read_csv(shared_file("ucdp_ged211_afghanistan.csv"), dtype=str)
+    for listed in printed["unresolved_actors"]:
+        rows = int(((raw.side_a == listed["name"]) | (raw.side_b == listed["name"])).sum())
+        assert listed["rows"] == rows > 0, listed
+    counts = [listed["rows"] for listed in printed["unresolved_actors"]]
+    assert counts == sorted(counts, reverse=True) and len(counts) <= 10
     assert (printed["rows_read"], printed["rows_stored"], printed["rows_unchanged"]) == (
         16038,
         16038,

@@ -1,24 +1,27 @@
 """The actor registry: canonical ids, aliases, time-bounded identities and user extensions.
 
-The registry ships as ``data/actors.toml`` (facts written by the Rivalscope developers). Users
-extend it with a TOML file of the same shape. Names are resolved in the store by SQL joins
-against the ``actor_aliases`` table (see :mod:`rivalscope.resolve`), never row by row.
+The registry ships as ``data/actors.toml`` (facts written by the Rivalscope developers) plus a
+state actor for every country that the file does not register itself (ISO 3166-1 alpha-3 ids,
+:mod:`rivalscope.actor_names`). Users extend it with a TOML file of the same shape. Names are
+resolved in the store by SQL joins against the ``actor_aliases`` table on the keys of
+:func:`actor_name_keys` (see :mod:`rivalscope.ingest.pipeline`), never row by row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
+from rivalscope.actor_names import alias_key, government_alias, name_keys, state_key, state_names
 from rivalscope.errors import RegistryError
 from rivalscope.schema import ACTOR_KINDS
 
@@ -131,15 +134,6 @@ class Registry:
         )
 
 
-def alias_key(name: str) -> str:
-    """The lookup key of a name in Python; the store uses the same rule in SQL (``rs_key``)."""
-    import unicodedata
-
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(plain.lower().split())
-
-
 def _date(value: Any, where: str) -> dt.date | None:
     if value is None:
         return None
@@ -247,26 +241,59 @@ def load_registry_file(path: str | Path, *, source: str | None = "user") -> Regi
 
 
 def builtin_registry() -> Registry:
-    """The registry that ships with Rivalscope."""
+    """The registry that ships with Rivalscope (a fresh copy: callers may extend it)."""
+    shipped = _builtin()
+    return Registry(dict(shipped.actors), list(shipped.aliases))
+
+
+@cache
+def _builtin() -> Registry:
     text = resources.files("rivalscope").joinpath("data/actors.toml").read_text(encoding="utf-8")
     registry = parse_registry(tomllib.loads(text), origin="actors.toml", source=BUILTIN_SOURCE)
+    _add_states(registry)
     registry.validate()
     return registry
 
 
-_CIVILIANS = re.compile(r"^civilians \(.*\)$")
-_UNIDENTIFIED = re.compile(r"^unidentified armed group \(.*\)$")
+def _add_states(registry: Registry) -> None:
+    """Give every country a state actor, unless the registry has its own (``PAK``, ``US``, the
+    Afghan regimes), and every state the alias its forces' names resolve by
+    (:func:`rivalscope.actor_names.government_alias`), unless the registry has that alias
+    itself (``Government of Afghanistan``, bounded by dates)."""
+    states: dict[str, list[str]] = {}
+    for actor in registry.actors.values():
+        if actor.kind == "state" and actor.country_iso3:
+            states.setdefault(actor.country_iso3, []).append(actor.actor_id)
+    known = {alias_key(alias.alias) for alias in registry.aliases}
+    added: list[Alias] = []
+    for iso3, name in state_names().items():
+        if iso3 not in states:
+            actor_id = iso3 if iso3 not in registry.actors else f"{iso3}_STATE"
+            registry.actors[actor_id] = Actor(actor_id, name, "state", country_iso3=iso3)
+            states[iso3] = [actor_id]
+            added += [
+                Alias(spelling, actor_id, source=BUILTIN_SOURCE) for spelling in (actor_id, name)
+            ]
+        if state_key(iso3) not in known and len(states[iso3]) == 1:
+            added.append(
+                Alias(government_alias(iso3), states[iso3][0], kind="state", source=BUILTIN_SOURCE)
+            )
+    registry.aliases = _unique([*registry.aliases, *added])
+
+
+def actor_name_keys(name: str) -> tuple[str, ...]:
+    """The alias keys a raw actor name resolves by, the most specific first (the grammar of
+    :mod:`rivalscope.actor_names`): ``Police Forces of Afghanistan (2021-) General Directorate
+    of Intelligence`` is first itself, then the state of Afghanistan on the event's day."""
+    return name_keys(name)
 
 
 def actor_name_key(name: str) -> str:
-    """The alias key of a raw actor name, folding ACLED's per-country generic actors.
+    """The alias key of a raw actor name: the most specific of :func:`actor_name_keys`.
 
-    ``Civilians (Somalia)`` keys as ``civilians`` and ``Unidentified Armed Group (Mali)`` as
-    ``unidentified armed group``, so no generic actor is left unregistered for want of a country.
+    Every state-forces spelling of a country keys as that country's state
+    (``Military Forces of Russia (2000-)`` -> ``government of russia``); ``Civilians (Somalia)``
+    keys as ``civilians`` and ``Unidentified Armed Group (Mali)`` as ``unidentified armed
+    group``, so no generic actor is left unregistered for want of a country.
     """
-    key = alias_key(name)
-    if _CIVILIANS.match(key):
-        return "civilians"
-    if _UNIDENTIFIED.match(key):
-        return "unidentified armed group"
-    return key
+    return name_keys(name)[0]

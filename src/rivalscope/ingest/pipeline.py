@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from rivalscope.actors import actor_name_key
+from rivalscope.actors import actor_name_keys
 from rivalscope.errors import InputError
 from rivalscope.ingest.checks import TARGETS, SourceSpec
 from rivalscope.ingest.files import (
@@ -277,15 +277,21 @@ class Ingest:
         )
         self.drop("rs_actor_rows")
         names = [row[0] for row in self.sql("SELECT DISTINCT raw FROM rs_keys").fetchall()]
-        keys = [actor_name_key(name) for name in names]
-        fallbacks = self.store.unregistered_ids(names, keys)
+        candidates = [actor_name_keys(name) for name in names]
+        fallbacks = self.store.unregistered_ids(names, [keys[0] for keys in candidates])
+        rows = [
+            (name, key, rank, fallback)
+            for name, keys, fallback in zip(names, candidates, fallbacks, strict=True)
+            for rank, key in enumerate(keys)
+        ]
         self._register(
             "rs_names",
             pa.table(
                 {
-                    "raw": pa.array(names, pa.string()),
-                    "key": pa.array(keys, pa.string()),
-                    "fallback_id": pa.array(fallbacks, pa.string()),
+                    "raw": pa.array([r[0] for r in rows], pa.string()),
+                    "key": pa.array([r[1] for r in rows], pa.string()),
+                    "rank": pa.array([r[2] for r in rows], pa.int32()),
+                    "fallback_id": pa.array([r[3] for r in rows], pa.string()),
                 }
             ),
         )
@@ -300,8 +306,8 @@ class Ingest:
               AND (a.valid_to IS NULL OR k.d < a.valid_to)
             QUALIFY row_number() OVER (
               PARTITION BY k.raw, k.iso3, k.d
-              ORDER BY a.country_iso3 NULLS LAST, a.valid_from DESC NULLS LAST,
-                       a.builtin, a.actor_id) = 1""",
+              ORDER BY a.actor_id IS NULL, n.rank, a.country_iso3 NULLS LAST,
+                       a.valid_from DESC NULLS LAST, a.builtin, a.actor_id) = 1""",
         )
         for column in lists:
             self.temp(

@@ -26,7 +26,7 @@ import pyarrow as pa
 
 import rivalscope.actors as actor_registry
 import rivalscope.places as gazetteer
-from rivalscope.actors import actor_name_key
+from rivalscope.actors import actor_name_key, actor_name_keys
 from rivalscope.errors import InputError, NotFoundError, StoreError
 from rivalscope.schema import EVENT_TYPES, MIGRATIONS, REVIEW_KINDS
 
@@ -167,6 +167,8 @@ class Store(ABC):
         self.after_migrate()
 
     def _seed(self) -> None:
+        """Write the built-in registry and gazetteer when they changed since the store was seeded
+        (a new version of Rivalscope), and re-resolve the stored events' actors by them."""
         registry = actor_registry.builtin_registry()
         fingerprint = seed_fingerprint(registry)
         if self.meta("seed") == fingerprint:
@@ -186,6 +188,8 @@ class Store(ABC):
                        longitude) SELECT * FROM {places} s
                        WHERE NOT EXISTS (SELECT 1 FROM places p WHERE p.code = s.code)"""
                 )
+            if self.scalar("SELECT count(*) FROM (SELECT 1 FROM events LIMIT 1) AS e"):
+                self._remap_actors()
             self._put_meta("seed", fingerprint)
 
     def _insert_registry(self, registry: actor_registry.Registry, *, builtin: bool) -> None:
@@ -346,9 +350,18 @@ class Store(ABC):
 
     def _remap_actors(self) -> int:
         """Re-resolve actor1/actor2 of stored events and defections after the registry changed."""
-        names = [n for n in self.query(REMAP_NAMES).column(0).to_pylist()]
-        keys = [actor_name_key(n) for n in names]
-        table = pa.table({"raw": pa.array(names, pa.string()), "key": pa.array(keys, pa.string())})
+        rows = [
+            (name, key, rank)
+            for name in self.query(REMAP_NAMES).column(0).to_pylist()
+            for rank, key in enumerate(actor_name_keys(name))
+        ]
+        table = pa.table(
+            {
+                "raw": pa.array([r[0] for r in rows], pa.string()),
+                "key": pa.array([r[1] for r in rows], pa.string()),
+                "rank": pa.array([r[2] for r in rows], pa.int32()),
+            }
+        )
         changed = 0
         with self.staged_rows(table) as staged:
             for count_sql, update_sql in remap_statements(staged):
@@ -766,7 +779,7 @@ _RESOLVED = """(SELECT a.actor_id FROM {names} n JOIN actor_aliases a
              AND (a.valid_from IS NULL OR {date} >= a.valid_from)
              AND (a.valid_to IS NULL OR {date} < a.valid_to)
             WHERE n.raw = {raw}
-            ORDER BY a.country_iso3 NULLS LAST, a.valid_from DESC NULLS LAST, a.builtin
+            ORDER BY n.rank, a.country_iso3 NULLS LAST, a.valid_from DESC NULLS LAST, a.builtin
             LIMIT 1)"""
 
 _POINTS = pa.schema(
@@ -776,7 +789,8 @@ _POINTS = pa.schema(
 
 def remap_statements(names: str) -> list[tuple[str, str]]:
     """``(count, update)`` SQL that re-resolves each actor column from ``names`` (``raw``,
-    ``key``), a table of the stored raw names with their alias keys."""
+    ``key``, ``rank``), a table of the stored raw names with their alias keys, the most
+    specific (rank 0) first."""
     statements = []
     for table, date, pairs in (
         ("events", "date_start", (("actor1", "actor1_raw"), ("actor2", "actor2_raw"))),
