@@ -1,18 +1,25 @@
 """The gazetteer: countries, first-level provinces (ISO 3166-2), their spellings, and polygons.
 
-Countries and provinces of every country come from pycountry. Afghanistan's 34 provinces carry
-the spellings of UCDP, ACLED, geoBoundaries, the 398-district layer and the press, written here
-as facts. Names resolve by a normalized key (:func:`place_key`), never by fuzzy guessing.
+Countries and provinces of every country come from pycountry, reshaped where sources draw the
+first level differently (:mod:`rivalscope.place_names`: Iraq's and Indonesia's groupings give
+way to the units they group, Palestine's governorates to the West Bank and the Gaza Strip).
+Every province is known by its ISO code, its pycountry names, the English exonyms and former
+names of :mod:`rivalscope.place_names`, and (for the lower-level units pycountry lists) the
+names of the units inside it; Afghanistan's 34 provinces carry the spellings of UCDP, ACLED,
+geoBoundaries, the 398-district layer and the press. Names resolve by a normalized key
+(:func:`place_key`), never by fuzzy guessing: a key that names several provinces of a country
+resolves to none.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +27,102 @@ import pyarrow as pa
 import pycountry
 
 from rivalscope.errors import InputError
-
-_SUFFIXES = re.compile(
-    r"\b(province|provincia|wilayat|velayat|welayat|vilayat|governorate|region|state|oblast)\b"
+from rivalscope.place_names import (
+    ARTICLES,
+    EXONYMS,
+    FORMER_CODES,
+    FORMER_NAMES,
+    GROUPINGS,
+    LINK_WORDS,
+    TERRITORIES,
+    TYPE_QUALIFIERS,
+    TYPE_WORDS,
 )
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+logger = logging.getLogger(__name__)
+
+GAZETTEER_VERSION = "2"
+"""Changes whenever the built-in provinces, their aliases or :func:`place_key` change: a store
+seeded with another version must be seeded again (its alias keys are stale)."""
+
+_LETTERS = str.maketrans(
+    {
+        "ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "ł": "l", "ı": "i",
+        "þ": "th", "ħ": "h", "ə": "a", "&": " and ", "'": None, "`": None,
+    }
+)  # fmt: skip
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
+def _fold(name: str) -> str:
+    """Lower case ASCII: accents and apostrophes dropped, letters NFKD keeps (``ß``, ``ł``)
+    spelled out; other scripts vanish."""
+    plain = name.lower().translate(_LETTERS)
+    if not plain.isascii():
+        plain = unicodedata.normalize("NFKD", plain).encode("ascii", "ignore").decode("ascii")
+    return plain
+
+
+def _strip_type(words: list[str]) -> list[str]:
+    """``words`` without a leading (``Republic of``) or trailing (``oblast``, ``Federal Capital
+    Territory``) type phrase, unless nothing but the phrase would be left."""
+    start, index = 0, 0
+    while index < len(words) and words[index] in TYPE_QUALIFIERS:
+        index += 1
+    if index < len(words) and words[index] in TYPE_WORDS:
+        index += 1
+        while index < len(words) and words[index] in TYPE_QUALIFIERS:
+            index += 1
+        if index < len(words) and words[index] in LINK_WORDS:
+            index += 1
+        if index < len(words):
+            start = index
+    end = len(words)
+    while end - start > 1 and words[end - 1] in TYPE_WORDS:
+        end -= 1
+        while end - start > 1 and words[end - 1] in TYPE_QUALIFIERS:
+            end -= 1
+    kept = words[start:end]
+    if all(word in TYPE_QUALIFIERS for word in kept):
+        return words[start:]
+    return kept
+
+
+@lru_cache(maxsize=65536)
 def place_key(name: str) -> str:
-    """Normalize a place name: no accents, lower case, no administrative suffix, alphanumerics.
+    """The key a place name resolves by: the rules that reconcile spellings.
 
+    Case, accents, apostrophes and punctuation go; so does a type phrase before or after the
+    name (``Donetsk oblast``, ``Aleppo governorate``, ``Republic of Dagestan``, ``Federal
+    Capital Territory`` of ``Abuja Federal Capital Territory``) and articles (``Al Anbar``,
+    ``Anbar``); ``ou`` folds to ``u`` (``Tartous``, ``Tartus``).
     ``Nangarhar province``, ``Nangarhār`` and ``NANGARHAR`` share the key ``nangarhar``.
     """
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    plain = _SUFFIXES.sub(" ", plain.replace("&", " and "))
-    return _NON_ALNUM.sub("", plain)
+    if _is_code(name):
+        return name.strip().lower().replace("-", "").replace("_", "")
+    words = _strip_type(_WORDS.findall(_fold(name)))
+    return "".join([word for word in words if word not in ARTICLES] or words).replace("ou", "u")
+
+
+_CODE_PATTERN = re.compile(r"\s*([A-Za-z]{2})[-_]([A-Za-z0-9]{1,3})\s*")
+
+
+def _is_code(name: str) -> bool:
+    """Whether a name is written as an ISO 3166-2 code, current or former (``AF-NAN``,
+    ``af_kan``, ``ZA-NL``): it keys as the code, so ``BJ-AL`` is not ``Bj`` without ``al``."""
+    match = _CODE_PATTERN.fullmatch(name)
+    return match is not None and f"{match[1]}-{match[2]}".upper() in _known_codes()
+
+
+@cache
+def _known_codes() -> frozenset[str]:
+    return frozenset(
+        {s.code for s in pycountry.subdivisions} | set(FORMER_CODES) | set(TERRITORIES)
+    )
+
+
+def _plain_key(name: str) -> str:
+    return "".join(_WORDS.findall(_fold(name)))
 
 
 @dataclass(frozen=True)
@@ -155,9 +242,9 @@ def _country_index() -> dict[str, str]:
         for attr in ("name", "official_name", "common_name", "alpha_3", "alpha_2"):
             value = getattr(country, attr, None)
             if value:
-                index.setdefault(place_key(value), country.alpha_3)
+                index.setdefault(_plain_key(value), country.alpha_3)
     for name, iso3 in UCDP_COUNTRY_NAMES.items():
-        index[place_key(name)] = iso3
+        index[_plain_key(name)] = iso3
     return index
 
 
@@ -171,7 +258,7 @@ def country_iso3(name: str | int | None) -> str | None:
     if text.isdigit():
         found = pycountry.countries.get(numeric=text.zfill(3))
         return found.alpha_3 if found else None
-    return _country_index().get(place_key(text))
+    return _country_index().get(_plain_key(text))
 
 
 def country_name(iso3: str) -> str:
@@ -180,84 +267,214 @@ def country_name(iso3: str) -> str:
     return str(getattr(found, "common_name", None) or found.name) if found else iso3
 
 
+@dataclass(frozen=True)
+class _Unit:
+    """A first-level unit and the names pycountry gives it."""
+
+    code: str
+    iso3: str
+    name: str
+    official: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Gazetteer:
+    """First-level units of every country and how every ISO 3166-2 code maps onto them."""
+
+    units: dict[str, _Unit]
+    ancestor: dict[str, str | None]
+    lower: tuple[tuple[str, str], ...]
+
+
+@cache
+def _gazetteer() -> _Gazetteer:
+    alpha3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+    subs = {s.code: s for s in pycountry.subdivisions if s.country_code in alpha3}
+    member_of = {m: code for code, (_, members) in TERRITORIES.items() for m in members}
+    first = {
+        code
+        for code, sub in subs.items()
+        if (sub.parent_code is None and code not in GROUPINGS and code not in member_of)
+        or (sub.parent_code in GROUPINGS)
+    }
+    afghan = {p.code: p.name for p in AFGHAN_PROVINCES}
+    units: dict[str, _Unit] = {}
+    for code in sorted(first):
+        sub = subs[code]
+        shown = afghan.get(code) or (EXONYMS[code][0] if code in EXONYMS else sub.name)
+        units[code] = _Unit(code, alpha3[sub.country_code], shown, (sub.name,))
+    for code, (name, _) in TERRITORIES.items():
+        units[code] = _Unit(code, alpha3[code[:2]], name, ())
+    ancestor: dict[str, str | None] = {}
+
+    def climb(code: str) -> str | None:
+        if code not in ancestor:
+            if code in units:
+                ancestor[code] = code
+            elif code in member_of:
+                ancestor[code] = member_of[code]
+            else:
+                parent = subs[code].parent_code if code in subs else None
+                ancestor[code] = climb(parent) if parent is not None and parent in subs else None
+        return ancestor[code]
+
+    for code in subs:
+        climb(code)
+    lower = tuple(
+        (subs[code].name, top)
+        for code, top in ancestor.items()
+        if top is not None and code != top and code in subs
+    )
+    return _Gazetteer(units, ancestor, lower)
+
+
+def first_level_code(code: str) -> str | None:
+    """The first-level unit an ISO 3166-2 code (current, former or of a lower-level unit)
+    belongs to, if exactly one: ``PH-SLU`` (Sulu) -> ``PH-14``, ``ZA-NL`` -> ``ZA-KZN``,
+    ``PS-NBS`` (Nablus) -> ``PS-WE``; None for unknown codes and units split or grouped."""
+    text = code.strip().upper().replace("_", "-")
+    text = FORMER_CODES.get(text, text)
+    return _gazetteer().ancestor.get(text) if text else None
+
+
+def _name_parts(name: str) -> Iterator[str]:
+    """A pycountry name and the names it holds: ``Catalunya [Cataluña]``, ``Haute-Sangha /
+    Mambéré-Kadéï``, ``Ilocos (Region I)``, ``Asturias, Principado de``."""
+    yield name
+    outer = re.sub(r"[\[(].*?[\])]", " ", name)
+    yield from re.findall(r"[\[(](.*?)[\])]", name)
+    for part in re.split(r"\s*/\s*|;", outer):
+        yield part.split(",")[0]
+
+
+_CODE, _CURATED, _OFFICIAL, _INSIDE = range(4)
+"""Alias ranks: a code, a name written here, pycountry's name, the name of a unit inside.
+For one country and key only the best rank counts; two provinces there make it ambiguous."""
+
+
+@cache
+def _aliases() -> dict[tuple[str, str], tuple[int, dict[str, str]]]:
+    """``(country, key) -> (rank, {code: alias})`` of every built-in spelling."""
+    found: dict[tuple[str, str], tuple[int, dict[str, str]]] = {}
+    gazetteer = _gazetteer()
+    units = gazetteer.units
+
+    def add(alias: str, code: str, rank: int) -> None:
+        key = place_key(alias)
+        if not key:
+            return
+        slot = (units[code].iso3, key)
+        best = found.get(slot)
+        if best is None or rank < best[0]:
+            found[slot] = (rank, {code: alias})
+        elif rank == best[0]:
+            best[1].setdefault(code, alias)
+
+    for code, top in gazetteer.ancestor.items():
+        if top is not None:
+            add(code, top, _CODE)
+    for former, code in FORMER_CODES.items():
+        if code:
+            add(former, code, _CODE)
+    for province in AFGHAN_PROVINCES:
+        for alias in (province.name, *province.aliases):
+            add(alias, province.code, _CURATED)
+    for table in (EXONYMS, FORMER_NAMES):
+        for code, names in table.items():
+            for alias in names:
+                add(alias, code, _CURATED)
+    for code, (name, _) in TERRITORIES.items():
+        add(name, code, _CURATED)
+    for unit in units.values():
+        for official in unit.official:
+            for part in _name_parts(official):
+                add(part, unit.code, _OFFICIAL)
+    for name, top in gazetteer.lower:
+        for part in _name_parts(name):
+            add(part, top, _INSIDE)
+    return found
+
+
+def resolve_province(name: str, country_iso3: str | None = None) -> str | None:
+    """The province code a name or code denotes in a country (anywhere when None), if exactly
+    one does: ``resolve_province("Donetsk oblast", "UKR") == "UA-14"``."""
+    by_code = first_level_code(name) if _is_code(name) else None
+    if by_code is not None:
+        return by_code if country_iso3 in (None, _gazetteer().units[by_code].iso3) else None
+    key = place_key(name)
+    if country_iso3 is None:
+        codes = _codes_by_key().get(key, frozenset())
+    else:
+        found = _aliases().get((country_iso3, key))
+        codes = frozenset(found[1]) if found else frozenset()
+    return next(iter(codes)) if len(codes) == 1 else None
+
+
+@cache
+def _codes_by_key() -> dict[str, frozenset[str]]:
+    """Every province a key names, in any country."""
+    found: dict[str, set[str]] = {}
+    for (_, key), (_, named) in _aliases().items():
+        found.setdefault(key, set()).update(named)
+    return {key: frozenset(codes) for key, codes in found.items()}
+
+
+@cache
 def places_table() -> pa.Table:
-    """Countries (level 0) and first-level subdivisions (level 1) of every country."""
-    codes: list[str] = []
-    names: list[str] = []
-    levels: list[int] = []
-    parents: list[str | None] = []
-    countries: list[str] = []
-    lats: list[float | None] = []
-    lons: list[float | None] = []
+    """Countries (level 0) and first-level units (level 1) of every country."""
+    countries = sorted(pycountry.countries, key=lambda c: c.alpha_3)
+    units = sorted(_gazetteer().units.values(), key=lambda u: u.code)
     centres = {p.code: p for p in AFGHAN_PROVINCES}
-    alpha2_to_3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
-    for country in pycountry.countries:
-        codes.append(country.alpha_3)
-        names.append(str(getattr(country, "common_name", None) or country.name))
-        levels.append(0)
-        parents.append(None)
-        countries.append(country.alpha_3)
-        lats.append(None)
-        lons.append(None)
-    for sub in pycountry.subdivisions:
-        if sub.parent_code is not None or sub.country_code not in alpha2_to_3:
-            continue
-        known = centres.get(sub.code)
-        codes.append(sub.code)
-        names.append(known.name if known else sub.name)
-        levels.append(1)
-        parents.append(alpha2_to_3[sub.country_code])
-        countries.append(alpha2_to_3[sub.country_code])
-        lats.append(known.latitude if known else None)
-        lons.append(known.longitude if known else None)
     return pa.table(
         {
-            "code": codes,
-            "name": names,
-            "level": pa.array(levels, pa.int32()),
-            "parent": parents,
-            "country_iso3": countries,
-            "latitude": pa.array(lats, pa.float64()),
-            "longitude": pa.array(lons, pa.float64()),
+            "code": [c.alpha_3 for c in countries] + [u.code for u in units],
+            "name": [str(getattr(c, "common_name", None) or c.name) for c in countries]
+            + [u.name for u in units],
+            "level": pa.array([0] * len(countries) + [1] * len(units), pa.int32()),
+            "parent": [None] * len(countries) + [u.iso3 for u in units],
+            "country_iso3": [c.alpha_3 for c in countries] + [u.iso3 for u in units],
+            "latitude": pa.array(
+                [None] * len(countries)
+                + [centres[u.code].latitude if u.code in centres else None for u in units],
+                pa.float64(),
+            ),
+            "longitude": pa.array(
+                [None] * len(countries)
+                + [centres[u.code].longitude if u.code in centres else None for u in units],
+                pa.float64(),
+            ),
         }
     )
 
 
+@cache
 def place_aliases_table() -> pa.Table:
-    """Every known spelling of every first-level subdivision, keyed by :func:`place_key`."""
-    rows: dict[tuple[str, str], tuple[str, str]] = {}
-    alpha2_to_3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
-
-    def add(alias: str, code: str, iso3: str) -> None:
-        key = place_key(alias)
-        if key:
-            rows.setdefault((iso3, key), (alias, code))
-
-    for province in AFGHAN_PROVINCES:
-        for alias in (province.name, *province.aliases, province.code):
-            add(alias, province.code, "AFG")
-    for sub in pycountry.subdivisions:
-        if sub.parent_code is not None or sub.country_code not in alpha2_to_3:
-            continue
-        iso3 = alpha2_to_3[sub.country_code]
-        add(sub.name, sub.code, iso3)
-        add(sub.code, sub.code, iso3)
-        for part in re.split(r"[,;/]", sub.name):
-            add(part, sub.code, iso3)
+    """Every known spelling of every first-level unit, keyed by :func:`place_key`; a key that
+    names several units of one country has a row for each (it is ambiguous there)."""
+    keys: list[str] = []
+    aliases: list[str] = []
+    codes: list[str] = []
+    countries: list[str] = []
+    for (iso3, key), (_, named) in _aliases().items():
+        for code, alias in named.items():
+            keys.append(key)
+            aliases.append(alias)
+            codes.append(code)
+            countries.append(iso3)
     return pa.table(
         {
-            "alias_key": [key for (_, key) in rows],
-            "alias": [alias for alias, _ in rows.values()],
-            "code": [code for _, code in rows.values()],
-            "country_iso3": [iso3 for (iso3, _) in rows],
-            "level": pa.array([1] * len(rows), pa.int32()),
+            "alias_key": pa.array(keys, pa.string()),
+            "alias": pa.array(aliases, pa.string()),
+            "code": pa.array(codes, pa.string()),
+            "country_iso3": pa.array(countries, pa.string()),
+            "level": pa.array([1] * len(keys), pa.int32()),
         }
     )
 
 
 @dataclass(frozen=True)
 class Boundary:
-    """One province polygon read from a boundaries file."""
+    """One province's polygons read from a boundaries file (several features merged)."""
 
     code: str
     name: str
@@ -267,18 +484,118 @@ class Boundary:
     longitude: float
 
 
-def read_boundaries(path: str | Path, resolve: dict[tuple[str, str], str]) -> list[Boundary]:
-    """Read first-level boundaries from GeoJSON (geoBoundaries ADM1 or any with name properties).
+@dataclass(frozen=True)
+class BoundaryMatch:
+    """What a boundaries file gave: one :class:`Boundary` per province, and the features
+    skipped (``feature 12 (Rapti, NP-RA): ...``) because they match no single province."""
 
-    Each feature is matched to a province by its name within its country (``shapeGroup`` or a
-    country property), falling back to its ISO code (``shapeISO``) when the name is unknown.
+    boundaries: list[Boundary]
+    skipped: list[str]
+
+
+_CODE_PROPERTIES = ("shapeISO", "iso_3166_2", "ISO_1", "ISO3166_2", "iso_code", "ISO")
+_HASC_PROPERTIES = ("HASC_1", "code_hasc", "hasc")
+_NAME_PROPERTIES = ("shapeName", "name", "NAME_1", "name_en", "NAME")
+_OTHER_NAME_PROPERTIES = ("gn_name", "woe_name", "name_alt", "VARNAME_1", "NL_NAME_1")
+_COUNTRY_PROPERTIES = (
+    "shapeGroup",
+    "GID_0",
+    "iso3",
+    "ISO3",
+    "adm0_a3",
+    "iso_a3",
+    "COUNTRY",
+    "iso_a2",
+)
+
+
+def _feature_code(
+    props: dict[str, Any], iso3: str | None, resolve: dict[tuple[str, str], str]
+) -> tuple[str | None, str]:
+    """The province a feature's properties name, and a short description of the feature for
+    messages (None and the reason when there is none).
+
+    The feature's own name wins over its code when the two disagree: boundary files carry
+    outdated or swapped codes (Natural Earth writes Iran's numbering of before 2020, and
+    ``AF-PKA`` for Paktia); then the code; then the other names; then a HASC code.
+    """
+    codes = [str(props[p]).strip() for p in _CODE_PROPERTIES if props.get(p)]
+    names = _names(props, _NAME_PROPERTIES)
+    label = f"{names[0] if names else 'no name'}, {codes[0] if codes else 'no code'}"
+    by_code = None
+    for raw in codes:
+        text = raw.upper().replace("_", "-")
+        if FORMER_CODES.get(text) == "":
+            return None, f"{label}: a former unit now split between several provinces"
+        by_code = by_code or first_level_code(text)
+    country = (
+        _gazetteer().units[by_code].iso3
+        if by_code
+        else iso3 or next((_country_of(c) for c in codes if _country_of(c)), None)
+    )
+    by_name = {_province_named(name, country, resolve) for name in names} - {None}
+    if len(by_name) == 1:
+        return by_name.pop(), label
+    if by_code is not None:
+        return by_code, label
+    for name in _names(props, _OTHER_NAME_PROPERTIES):
+        code = _province_named(name, country, resolve)
+        if code is not None:
+            return code, label
+    for p in _HASC_PROPERTIES:
+        if props.get(p):
+            code = first_level_code(str(props[p]).replace(".", "-"))
+            if code is not None and country in (None, _country_of(code)):
+                return code, label
+    return None, f"{label}: matches no known province"
+
+
+def _names(props: dict[str, Any], keys: Sequence[str]) -> list[str]:
+    """The names of a feature under these properties (GADM separates variants with ``|``)."""
+    return [
+        part.strip()
+        for key in keys
+        if props.get(key)
+        for part in str(props[key]).split("|")
+        if part.strip()
+    ]
+
+
+def _province_named(
+    name: str, country: str | None, resolve: dict[tuple[str, str], str]
+) -> str | None:
+    code = resolve_province(name, country)
+    if code is None and country is not None:
+        listed = resolve.get((country, place_key(name)))
+        code = first_level_code(listed) if listed else None
+    return code
+
+
+def _country_of(code: str) -> str | None:
+    prefix = code.strip().upper().replace("_", "-").split("-")[0]
+    found = pycountry.countries.get(alpha_2=prefix) if len(prefix) == 2 else None
+    return found.alpha_3 if found else None
+
+
+def match_boundaries(
+    path: str | Path, resolve: dict[tuple[str, str], str] | None = None
+) -> BoundaryMatch:
+    """Read first-level boundaries of one country or of the world from GeoJSON.
+
+    Each feature is matched to a province by its ISO 3166-2 code (geoBoundaries ``shapeISO``,
+    Natural Earth ``iso_3166_2``, GADM ``ISO_1``; former codes and codes of lower-level units
+    count for the province that holds them) and its name in its country (the code's, or
+    ``shapeGroup``, ``GID_0``, ``adm0_a3``, ...), the name winning when they differ; else by
+    other names, else by a HASC code (GADM ``HASC_1``). Features of one province are merged;
+    features that match no single province are skipped and listed.
 
     Args:
         path: a GeoJSON FeatureCollection.
-        resolve: ``(country_iso3, place_key) -> code`` for every known spelling.
+        resolve: ``(country_iso3, place_key) -> code`` for spellings beyond the built-in ones.
 
     Raises:
-        InputError: the file is not GeoJSON, or a feature matches no province.
+        InputError: the file is not GeoJSON, a geometry is malformed, or no feature matches a
+            province.
     """
     from shapely.geometry import shape
 
@@ -288,29 +605,63 @@ def read_boundaries(path: str | Path, resolve: dict[tuple[str, str], str]) -> li
         features = document["features"]
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
         raise InputError(f"{path}: not a GeoJSON FeatureCollection ({exc})") from exc
-    known_codes = set(resolve.values())
-    boundaries: list[Boundary] = []
+    parts: dict[str, list[Any]] = {}
+    names: dict[str, str] = {}
+    skipped: list[str] = []
     for number, feature in enumerate(features, start=1):
         props = feature.get("properties") or {}
-        name = str(props.get("shapeName") or props.get("name") or props.get("NAME_1") or "")
-        iso3 = country_iso3(props.get("shapeGroup") or props.get("GID_0") or props.get("iso3"))
-        raw_code = str(props.get("shapeISO") or props.get("iso_3166_2") or "").replace("_", "-")
-        code = resolve.get((iso3 or "", place_key(name))) if iso3 else None
-        if code is None and raw_code in known_codes:
-            code = raw_code
-            iso3 = iso3 or raw_code.split("-")[0]
-        if code is None or iso3 is None:
-            raise InputError(
-                f"{path}: feature {number} ({name or 'no name'}, {raw_code or 'no code'}) "
-                "matches no known province"
-            )
+        iso3 = next(
+            (found for p in _COUNTRY_PROPERTIES if (found := country_iso3(props.get(p)))), None
+        )
+        code, label = _feature_code(props, iso3, resolve or {})
+        if code is None:
+            skipped.append(f"feature {number} ({label})")
+            continue
+        if not feature.get("geometry"):
+            skipped.append(f"feature {number} ({label}): no geometry")
+            continue
         try:
             geometry = shape(feature["geometry"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InputError(f"{path}: feature {number} ({name}): bad geometry ({exc})") from exc
-        point = geometry.representative_point()
-        boundaries.append(Boundary(code, name, iso3, geometry.wkb, point.y, point.x))
-    return boundaries
+            raise InputError(f"{path}: feature {number} ({label}): bad geometry ({exc})") from exc
+        parts.setdefault(code, []).append(geometry)
+        names.setdefault(code, label.rsplit(", ", 1)[0])
+    if not parts:
+        shown = "; ".join(skipped[:5]) or "the file has no features"
+        raise InputError(f"{path}: {shown}")
+    if skipped:
+        logger.warning("%s: %d features skipped: %s", path, len(skipped), "; ".join(skipped[:5]))
+    units = _gazetteer().units
+    boundaries = []
+    for code, geometries in parts.items():
+        merged = _merge(geometries)
+        point = merged.representative_point()
+        boundaries.append(
+            Boundary(code, names[code], units[code].iso3, merged.wkb, point.y, point.x)
+        )
+    return BoundaryMatch(boundaries, skipped)
+
+
+def read_boundaries(
+    path: str | Path, resolve: dict[tuple[str, str], str] | None = None
+) -> list[Boundary]:
+    """The provinces' boundaries of :func:`match_boundaries` (skipped features are logged)."""
+    return match_boundaries(path, resolve).boundaries
+
+
+def _merge(geometries: list[Any]) -> Any:
+    """One geometry of a province's features: their polygons as one multipolygon."""
+    import shapely
+
+    if len(geometries) == 1:
+        return geometries[0]
+    polygons = [
+        part
+        for geometry in geometries
+        for part in shapely.get_parts(geometry)
+        if part.geom_type == "Polygon"
+    ]
+    return shapely.multipolygons(polygons)
 
 
 def boundaries_table(boundaries: Iterable[Boundary]) -> pa.Table:
@@ -327,8 +678,14 @@ def boundaries_table(boundaries: Iterable[Boundary]) -> pa.Table:
 
 
 def locate_points(polygons: Sequence[Sequence[Any]], todo: pa.Table) -> pa.Table:
-    """``event_id`` and province ``code`` of each point (``todo``: event_id, longitude,
-    latitude) inside one of ``polygons`` (code, country, WKB); the first polygon wins."""
+    """``event_id`` and province ``code`` of each point inside one of ``polygons``.
+
+    Args:
+        polygons: ``(code, country_iso3, WKB)`` of each province; where several hold a point
+            (a city drawn inside its region without a hole), the smallest wins.
+        todo: ``event_id``, ``longitude``, ``latitude`` and, optionally, ``country_iso3``: an
+            event of a known country is only placed in a province of that country.
+    """
     import numpy as np
     import shapely
 
@@ -336,6 +693,13 @@ def locate_points(polygons: Sequence[Sequence[Any]], todo: pa.Table) -> pa.Table
     tree = shapely.STRtree(shapes)
     points = shapely.points(todo.column("longitude").to_numpy(), todo.column("latitude").to_numpy())
     point_index, shape_index = tree.query(points, predicate="intersects")
+    if "country_iso3" in todo.column_names and len(point_index):
+        events = np.asarray(todo.column("country_iso3").to_pylist(), dtype=object)[point_index]
+        owners = np.asarray([p[1] for p in polygons], dtype=object)[shape_index]
+        same = np.array([e is None or e == o for e, o in zip(events, owners, strict=True)])
+        point_index, shape_index = point_index[same], shape_index[same]
+    order = np.lexsort((shapely.area(shapes)[shape_index], point_index))
+    point_index, shape_index = point_index[order], shape_index[order]
     first = np.unique(point_index, return_index=True)[1]
     ids = todo.column("event_id").take(pa.array(point_index[first]))
     codes = pa.array([polygons[i][0] for i in shape_index[first]], pa.string())

@@ -43,7 +43,14 @@ _SEED_VERSION = "1"
 def seed_fingerprint(registry: actor_registry.Registry) -> str:
     """The fingerprint of the built-in registry and gazetteer a store was seeded with."""
     return hashlib.sha256(
-        repr((_SEED_VERSION, sorted(registry.actors.items()), registry.aliases)).encode()
+        repr(
+            (
+                _SEED_VERSION,
+                gazetteer.GAZETTEER_VERSION,
+                sorted(registry.actors.items()),
+                registry.aliases,
+            )
+        ).encode()
     ).hexdigest()
 
 
@@ -183,6 +190,11 @@ class Store(ABC):
             with self.staged_rows(gazetteer.place_aliases_table()) as aliases:
                 self.execute(f"INSERT INTO place_aliases SELECT * FROM {aliases}")
             with self.staged_rows(gazetteer.places_table()) as places:
+                # provinces an older gazetteer listed and this one does not (no polygon loaded)
+                self.execute(
+                    f"""DELETE FROM places WHERE level = 1 AND geometry IS NULL
+                       AND code NOT IN (SELECT code FROM {places})"""
+                )
                 self.execute(
                     f"""INSERT INTO places (code, name, level, parent, country_iso3, latitude,
                        longitude) SELECT * FROM {places} s
@@ -403,7 +415,7 @@ class Store(ABC):
         if not polygons:
             return 0
         todo = self.query(
-            """SELECT event_id, longitude, latitude FROM events
+            """SELECT event_id, longitude, latitude, country_iso3 FROM events
                WHERE admin1_code IS NULL AND latitude IS NOT NULL AND longitude IS NOT NULL
                  AND (country_iso3 IS NULL OR country_iso3 = ANY(?))""",
             [sorted({p["country_iso3"] for p in polygons})],
@@ -783,7 +795,12 @@ _RESOLVED = """(SELECT a.actor_id FROM {names} n JOIN actor_aliases a
             LIMIT 1)"""
 
 _POINTS = pa.schema(
-    [("event_id", pa.string()), ("longitude", pa.float64()), ("latitude", pa.float64())]
+    [
+        ("event_id", pa.string()),
+        ("longitude", pa.float64()),
+        ("latitude", pa.float64()),
+        ("country_iso3", pa.string()),
+    ]
 )
 
 
