@@ -630,7 +630,11 @@ def test_geoboundaries_afghanistan_places_every_afghan_event_inside_it(tmp_path:
     assert all(truth[event] == code for event, code in placed.items())
 
 
-def test_a_point_lands_only_in_a_province_of_its_own_country() -> None:
+def test_a_point_prefers_a_province_of_its_own_country() -> None:
+    """On a border, an event goes to its own country's province; a point no province of its
+    country holds goes to the one that holds it (UCDP codes the West Bank as Israel, Kosovo as
+    Serbia, South Sudan as Sudan before 2011: measured on the world file, excluding them left
+    5% of the events without a province, preferring its country leaves 2.9%)."""
     import pyarrow as pa
     import shapely
 
@@ -651,7 +655,7 @@ def test_a_point_lands_only_in_a_province_of_its_own_country() -> None:
     located = dict(zip(*locate_points(polygons, todo).to_pydict().values(), strict=True))
     assert located["border"] == "PK-KP"
     assert located["unknown"] in {"AF-NAN", "PK-KP"}
-    assert "inside" not in located
+    assert located["inside"] == "PK-KP"
 
 
 def test_a_city_drawn_inside_its_region_wins_over_the_region() -> None:

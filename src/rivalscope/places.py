@@ -684,7 +684,10 @@ def locate_points(polygons: Sequence[Sequence[Any]], todo: pa.Table) -> pa.Table
         polygons: ``(code, country_iso3, WKB)`` of each province; where several hold a point
             (a city drawn inside its region without a hole), the smallest wins.
         todo: ``event_id``, ``longitude``, ``latitude`` and, optionally, ``country_iso3``: an
-            event of a known country is only placed in a province of that country.
+            event of a known country goes to a province of that country when one holds it (a
+            point on a border), else to the province that holds it (the sources code some
+            events by the state that ruled the place then: UCDP's Israel in the West Bank,
+            Serbia in Kosovo, Sudan in South Sudan before 2011).
     """
     import numpy as np
     import shapely
@@ -693,12 +696,14 @@ def locate_points(polygons: Sequence[Sequence[Any]], todo: pa.Table) -> pa.Table
     tree = shapely.STRtree(shapes)
     points = shapely.points(todo.column("longitude").to_numpy(), todo.column("latitude").to_numpy())
     point_index, shape_index = tree.query(points, predicate="intersects")
+    elsewhere = np.zeros(len(point_index), dtype=bool)
     if "country_iso3" in todo.column_names and len(point_index):
         events = np.asarray(todo.column("country_iso3").to_pylist(), dtype=object)[point_index]
         owners = np.asarray([p[1] for p in polygons], dtype=object)[shape_index]
-        same = np.array([e is None or e == o for e, o in zip(events, owners, strict=True)])
-        point_index, shape_index = point_index[same], shape_index[same]
-    order = np.lexsort((shapely.area(shapes)[shape_index], point_index))
+        elsewhere = np.array(
+            [e is not None and e != o for e, o in zip(events, owners, strict=True)], dtype=bool
+        )
+    order = np.lexsort((shapely.area(shapes)[shape_index], elsewhere, point_index))
     point_index, shape_index = point_index[order], shape_index[order]
     first = np.unique(point_index, return_index=True)[1]
     ids = todo.column("event_id").take(pa.array(point_index[first]))
