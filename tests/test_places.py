@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 
@@ -141,3 +142,23 @@ def test_bad_boundaries_file(store: rs.Store, tmp_path: object) -> None:
     path.write_text("not json", encoding="utf-8")
     with pytest.raises(rs.InputError, match="not a GeoJSON"):
         store.load_boundaries(path)
+
+
+def test_a_new_gazetteer_re_resolves_stored_provinces(tmp_path: Path) -> None:
+    """A store seeded by an older gazetteer is re-seeded on open, and its events' province codes
+    are re-resolved by their names (a name that resolves to nothing keeps its code)."""
+    path = tmp_path / "old.duckdb"
+    ged = tmp_path / "ged.csv"
+    ged.write_text(
+        "id,type_of_violence,side_a,side_b,adm_1,country,date_start,best,latitude,longitude\n"
+        "1,2,IS,Taleban,Nangarhar province,Afghanistan,2017-07-31,3,34.1,70.7\n"
+        "2,2,IS,Taleban,Nowhere province,Afghanistan,2017-08-01,3,34.1,70.7\n",
+        encoding="utf-8",
+    )
+    with rs.open(path) as store:
+        store.ingest_ucdp(ged)
+        store.execute("UPDATE events SET admin1_code = 'AF-OLD'")
+        store.set_meta("seed", "an older gazetteer")
+    with rs.open(path) as store:
+        codes = {e["source_id"]: e["admin1_code"] for e in store.events().to_pylist()}
+    assert codes == {"1": "AF-NAN", "2": "AF-OLD"}

@@ -175,7 +175,8 @@ class Store(ABC):
 
     def _seed(self) -> None:
         """Write the built-in registry and gazetteer when they changed since the store was seeded
-        (a new version of Rivalscope), and re-resolve the stored events' actors by them."""
+        (a new version of Rivalscope), and re-resolve the stored events' actors and provinces by
+        them."""
         registry = actor_registry.builtin_registry()
         fingerprint = seed_fingerprint(registry)
         if self.meta("seed") == fingerprint:
@@ -202,6 +203,7 @@ class Store(ABC):
                 )
             if self.scalar("SELECT count(*) FROM (SELECT 1 FROM events LIMIT 1) AS e"):
                 self._remap_actors()
+                self._remap_places()
             self._put_meta("seed", fingerprint)
 
     def _insert_registry(self, registry: actor_registry.Registry, *, builtin: bool) -> None:
@@ -379,6 +381,38 @@ class Store(ABC):
             for count_sql, update_sql in remap_statements(staged):
                 changed += int(self.scalar(count_sql) or 0)
                 self.execute(update_sql)
+        return changed
+
+    def _remap_places(self) -> int:
+        """Re-resolve the province code of stored events by their province name after the
+        gazetteer changed (a code placed by point-in-polygon stays when the name resolves to
+        none)."""
+        pairs = self.query(
+            "SELECT DISTINCT country_iso3, admin1 FROM events WHERE admin1 IS NOT NULL"
+        ).to_pylist()
+        names = pa.table(
+            {
+                "iso3": pa.array([p["country_iso3"] for p in pairs], pa.string()),
+                "admin1": pa.array([p["admin1"] for p in pairs], pa.string()),
+                "key": pa.array([gazetteer.place_key(p["admin1"]) for p in pairs], pa.string()),
+            }
+        )
+        mapping = f"rs_place_map_{_tag()}"
+        with self.staged_rows(names) as keyed:
+            self.execute(
+                f"""CREATE TEMP TABLE {mapping} AS
+                SELECT k.iso3, k.admin1,
+                       CASE WHEN count(DISTINCT a.code) = 1 THEN min(a.code) END AS code
+                FROM {keyed} k LEFT JOIN place_aliases a ON a.alias_key = k.key
+                  AND (a.country_iso3 = k.iso3 OR k.iso3 IS NULL)
+                GROUP BY k.iso3, k.admin1"""
+            )
+        changed = self.execute(
+            f"""UPDATE events SET admin1_code = m.code FROM {mapping} m
+            WHERE events.admin1 = m.admin1 AND events.country_iso3 IS NOT DISTINCT FROM m.iso3
+              AND m.code IS NOT NULL AND events.admin1_code IS DISTINCT FROM m.code"""
+        )
+        self.execute(f"DROP TABLE {mapping}")
         return changed
 
     def load_boundaries(self, path: str | Path) -> dict[str, int]:
