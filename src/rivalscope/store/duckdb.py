@@ -113,6 +113,12 @@ class DuckDBStore(Store):
         table = self.con.execute(sql, list(params)).to_arrow_table()
         return table.cast(schema) if schema is not None else table
 
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first value of the first row of a query (None when it returns no row), without
+        going through Arrow (opening a store asks a few of these)."""
+        row = self.con.execute(sql, list(params)).fetchone()
+        return row[0] if row else None
+
     def stream(
         self, sql: str, params: Sequence[Any], schema: pa.Schema, batch_rows: int = 50_000
     ) -> pa.RecordBatchReader:

@@ -155,6 +155,15 @@ class SparkStore(Store):
         """Never: a Spark store stages no batches."""
         self.require_writable()
 
+    def meta(self, key: str) -> str | None:
+        """A store setting, when the export holds a ``meta`` table (a Parquet export leaves the
+        store's settings, its pseudonym secret among them, behind)."""
+        if "meta" not in self._views:
+            return None
+        meta = self.table("meta")
+        found = meta.filter(meta.key == key).select("value").limit(1).to_pyarrow()
+        return None if not found.num_rows else str(found.column(0)[0].as_py())
+
     def ibis(self) -> Any:
         """The Ibis PySpark backend over this store's session."""
         return self._ibis
