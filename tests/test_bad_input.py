@@ -454,7 +454,11 @@ def test_cli_json_reports_the_counts(
         "rows_quarantined",
         "rows_unchanged",
         "batch_id",
+        "unresolved_actors",
+        "unresolved_places",
     ]
+    assert isinstance(data["unresolved_actors"], list)
+    assert isinstance(data["unresolved_places"], list)
     assert (data["rows_read"], data["rows_stored"], data["rows_quarantined"]) == (ROWS, ROWS - 1, 1)
     assert data["rows_unchanged"] == 0
 
