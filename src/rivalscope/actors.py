@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -297,3 +297,17 @@ def actor_name_key(name: str) -> str:
     group``, so no generic actor is left unregistered for want of a country.
     """
     return name_keys(name)[0]
+
+
+def name_keys_table(names: Sequence[str]) -> pa.Table:
+    """``raw``, ``key`` and ``rank`` (0: most specific) of every alias key of each raw name
+    (:func:`actor_name_keys`): the rows a store joins with ``actor_aliases``, taking the
+    lowest rank an alias knows."""
+    rows = [(name, key, rank) for name in names for rank, key in enumerate(name_keys(name))]
+    return pa.table(
+        {
+            "raw": pa.array([r[0] for r in rows], pa.string()),
+            "key": pa.array([r[1] for r in rows], pa.string()),
+            "rank": pa.array([r[2] for r in rows], pa.int32()),
+        }
+    )

@@ -709,3 +709,28 @@ def locate_points(polygons: Sequence[Sequence[Any]], todo: pa.Table) -> pa.Table
     ids = todo.column("event_id").take(pa.array(point_index[first]))
     codes = pa.array([polygons[i][0] for i in shape_index[first]], pa.string())
     return pa.table({"event_id": ids, "code": codes})
+
+
+def place_keys_table(pairs: Sequence[tuple[str | None, str]]) -> pa.Table:
+    """``iso3``, ``admin1`` and its :func:`place_key` of each (country, province name) pair,
+    the rows :func:`place_codes_sql` resolves."""
+    return pa.table(
+        {
+            "iso3": pa.array([p[0] for p in pairs], pa.string()),
+            "admin1": pa.array([p[1] for p in pairs], pa.string()),
+            "key": pa.array([place_key(p[1]) for p in pairs], pa.string()),
+        }
+    )
+
+
+def place_codes_sql(keys: str) -> str:
+    """SQL (DuckDB and PostgreSQL) of the province ``code`` and its ``place_iso3`` of each row
+    of ``keys`` (:func:`place_keys_table`) by the store's ``place_aliases``: in the country
+    when it is known, else a unique match anywhere; a key two provinces share gives none."""
+    return f"""SELECT k.iso3, k.admin1,
+           CASE WHEN count(DISTINCT a.code) = 1 THEN min(a.code) END AS code,
+           CASE WHEN count(DISTINCT a.code) = 1 THEN min(a.country_iso3) END AS place_iso3
+    FROM {keys} k
+    LEFT JOIN place_aliases a ON a.alias_key = k.key
+      AND (a.country_iso3 = k.iso3 OR k.iso3 IS NULL)
+    GROUP BY k.iso3, k.admin1"""

@@ -80,10 +80,9 @@ def flag(parameter: str, flags: Flags | None = None) -> str:
 
 def describe(exc: RivalscopeError, flags: Flags | None = None) -> str:
     """The error as the command line says it: the flag in place of the parameter's name."""
-    parameter = getattr(exc, "parameter", None)
-    if parameter is None:
+    if exc.parameter is None:
         return str(exc)
-    return f"{flag(parameter, flags)}: {exc.message}"
+    return f"{flag(exc.parameter, flags)}: {exc.message}"
 
 
 @contextmanager

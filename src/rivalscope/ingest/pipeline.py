@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from rivalscope.actors import actor_name_keys
+from rivalscope.actors import name_keys_table
 from rivalscope.errors import InputError
 from rivalscope.ingest.checks import TARGETS, SourceSpec
 from rivalscope.ingest.files import (
@@ -37,7 +37,7 @@ from rivalscope.ingest.files import (
     readable_csv,
     unique_names,
 )
-from rivalscope.places import country_iso3, place_key
+from rivalscope.places import country_iso3, place_codes_sql, place_keys_table
 from rivalscope.store.upsert import Batch, IngestResult, new_batch_id, upsert, utc_now
 
 if TYPE_CHECKING:
@@ -237,27 +237,8 @@ class Ingest:
              AND c.country_code IS NOT DISTINCT FROM m.country_code
             WHERE m.admin1 IS NOT NULL"""
         ).fetchall()
-        self._register(
-            "rs_place_keys",
-            pa.table(
-                {
-                    "iso3": pa.array([p[0] for p in pairs], pa.string()),
-                    "admin1": pa.array([p[1] for p in pairs], pa.string()),
-                    "key": pa.array([place_key(p[1]) for p in pairs], pa.string()),
-                }
-            ),
-        )
-        self.temp(
-            "rs_place",
-            """SELECT k.iso3, k.admin1,
-                   CASE WHEN count(DISTINCT a.code) = 1 THEN any_value(a.code) END AS code,
-                   CASE WHEN count(DISTINCT a.code) = 1 THEN any_value(a.country_iso3) END
-                     AS place_iso3
-            FROM rs_place_keys k
-            LEFT JOIN place_aliases a ON a.alias_key = k.key
-              AND (a.country_iso3 = k.iso3 OR k.iso3 IS NULL)
-            GROUP BY k.iso3, k.admin1""",
-        )
+        self._register("rs_place_keys", place_keys_table(pairs))
+        self.temp("rs_place", place_codes_sql("rs_place_keys"))
 
     def _resolve_actors(self, raw_columns: list[str], lists: list[str], date_column: str) -> None:
         self.temp(
@@ -277,24 +258,12 @@ class Ingest:
         )
         self.drop("rs_actor_rows")
         names = [row[0] for row in self.sql("SELECT DISTINCT raw FROM rs_keys").fetchall()]
-        candidates = [actor_name_keys(name) for name in names]
-        fallbacks = self.store.unregistered_ids(names, [keys[0] for keys in candidates])
-        rows = [
-            (name, key, rank, fallback)
-            for name, keys, fallback in zip(names, candidates, fallbacks, strict=True)
-            for rank, key in enumerate(keys)
-        ]
-        self._register(
-            "rs_names",
-            pa.table(
-                {
-                    "raw": pa.array([r[0] for r in rows], pa.string()),
-                    "key": pa.array([r[1] for r in rows], pa.string()),
-                    "rank": pa.array([r[2] for r in rows], pa.int32()),
-                    "fallback_id": pa.array([r[3] for r in rows], pa.string()),
-                }
-            ),
-        )
+        keyed = name_keys_table(names)
+        raws, keys, ranks = (keyed.column(c).to_pylist() for c in ("raw", "key", "rank"))
+        most_specific = [key for key, rank in zip(keys, ranks, strict=True) if rank == 0]
+        fallback = dict(zip(names, self.store.unregistered_ids(names, most_specific), strict=True))
+        ids = [fallback[raw] for raw in raws]
+        self._register("rs_names", keyed.append_column("fallback_id", pa.array(ids, pa.string())))
         self.temp(
             "rs_lookup",
             """SELECT k.raw, k.iso3, k.d, coalesce(a.actor_id, n.fallback_id) AS actor_id,

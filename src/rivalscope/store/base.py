@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -26,7 +26,7 @@ import pyarrow as pa
 
 import rivalscope.actors as actor_registry
 import rivalscope.places as gazetteer
-from rivalscope.actors import actor_name_key, actor_name_keys
+from rivalscope.actors import actor_name_key
 from rivalscope.errors import InputError, NotFoundError, StoreError
 from rivalscope.schema import EVENT_TYPES, MIGRATIONS, REVIEW_KINDS
 
@@ -365,18 +365,7 @@ class Store(ABC):
 
     def _remap_actors(self) -> int:
         """Re-resolve actor1/actor2 of stored events and defections after the registry changed."""
-        rows = [
-            (name, key, rank)
-            for name in self.query(REMAP_NAMES).column(0).to_pylist()
-            for rank, key in enumerate(actor_name_keys(name))
-        ]
-        table = pa.table(
-            {
-                "raw": pa.array([r[0] for r in rows], pa.string()),
-                "key": pa.array([r[1] for r in rows], pa.string()),
-                "rank": pa.array([r[2] for r in rows], pa.int32()),
-            }
-        )
+        table = actor_registry.name_keys_table(self.query(REMAP_NAMES).column(0).to_pylist())
         changed = 0
         with self.staged_rows(table) as staged:
             for count_sql, update_sql in remap_statements(staged):
@@ -391,23 +380,10 @@ class Store(ABC):
         pairs = self.query(
             "SELECT DISTINCT country_iso3, admin1 FROM events WHERE admin1 IS NOT NULL"
         ).to_pylist()
-        names = pa.table(
-            {
-                "iso3": pa.array([p["country_iso3"] for p in pairs], pa.string()),
-                "admin1": pa.array([p["admin1"] for p in pairs], pa.string()),
-                "key": pa.array([gazetteer.place_key(p["admin1"]) for p in pairs], pa.string()),
-            }
-        )
+        keys = gazetteer.place_keys_table([(p["country_iso3"], p["admin1"]) for p in pairs])
         mapping = f"rs_place_map_{_tag()}"
-        with self.staged_rows(names) as keyed:
-            self.execute(
-                f"""CREATE TEMP TABLE {mapping} AS
-                SELECT k.iso3, k.admin1,
-                       CASE WHEN count(DISTINCT a.code) = 1 THEN min(a.code) END AS code
-                FROM {keyed} k LEFT JOIN place_aliases a ON a.alias_key = k.key
-                  AND (a.country_iso3 = k.iso3 OR k.iso3 IS NULL)
-                GROUP BY k.iso3, k.admin1"""
-            )
+        with self.staged_rows(keys) as keyed:
+            self.execute(f"CREATE TEMP TABLE {mapping} AS {gazetteer.place_codes_sql(keyed)}")
         changed = self.execute(
             f"""UPDATE events SET admin1_code = m.code FROM {mapping} m
             WHERE events.admin1 = m.admin1 AND events.country_iso3 IS NOT DISTINCT FROM m.iso3
@@ -863,6 +839,32 @@ def remap_statements(names: str) -> list[tuple[str, str]]:
                 )
             )
     return statements
+
+
+def bind_markers(
+    sql: str, marker: Callable[[int], str], *, quotes: str = "'\"", percent: str = "%"
+) -> str:
+    """``sql`` with each ``?`` parameter written as a driver wants it (``marker(n)`` for the
+    n-th) and each ``%`` as ``percent``. Only a ``?`` outside quoted strings and identifiers
+    (``quotes``) is a parameter, so SQL that Ibis compiled with literal values (which may hold
+    ``?``) keeps them as written."""
+    out: list[str] = []
+    quote: str | None = None
+    number = 0
+    for char in sql:
+        if char == "%":
+            out.append(percent)
+            continue
+        if quote is not None:
+            quote = None if char == quote else quote
+        elif char in quotes:
+            quote = char
+        elif char == "?":
+            out.append(marker(number))
+            number += 1
+            continue
+        out.append(char)
+    return "".join(out)
 
 
 def _tag() -> str:

@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from rivalscope.errors import StoreError
-from rivalscope.store.base import Store
+from rivalscope.store.base import Store, bind_markers
 from rivalscope.store.duckdb import DuckDBStore, first_line
 from rivalscope.store.urls import parse
 
@@ -57,26 +57,8 @@ def _connect(url: str) -> psycopg.Connection[Any]:
 
 
 def pg_params(statement: str) -> str:
-    """A statement with ``?`` parameters in psycopg's ``%s`` style.
-
-    Only a ``?`` outside quoted strings and identifiers is a parameter, so SQL that Ibis
-    compiled with literal values (which may hold ``?`` or ``%``) keeps them as written.
-    """
-    out: list[str] = []
-    quote: str | None = None
-    for char in statement:
-        if quote is not None:
-            out.append("%%" if char == "%" else char)
-            if char == quote:
-                quote = None
-        elif char in "'\"":
-            quote = char
-            out.append(char)
-        elif char == "?":
-            out.append("%s")
-        else:
-            out.append("%%" if char == "%" else char)
-    return "".join(out)
+    """A statement with ``?`` parameters in psycopg's ``%s`` style (``%`` doubled)."""
+    return bind_markers(statement, lambda _number: "%s", percent="%%")
 
 
 def _pg_literal_select(duck: duckdb.DuckDBPyConnection, query: str) -> tuple[str, list[str]]:

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from rivalscope.errors import NotFoundError, StoreError
 from rivalscope.schema import EVENT_COLUMN_NAMES
-from rivalscope.store.base import Store
+from rivalscope.store.base import Store, bind_markers
 from rivalscope.store.parquet import TABLES
 from rivalscope.store.urls import parse
 
@@ -180,22 +180,7 @@ class SparkStore(Store):
 
 def _named_markers(sql: str) -> str:
     """``?`` parameters outside quotes as Spark's named markers ``:p0``, ``:p1``, ..."""
-    out: list[str] = []
-    quote: str | None = None
-    number = 0
-    for char in sql:
-        if quote is not None:
-            quote = None if char == quote else quote
-            out.append(char)
-        elif char in "'\"`":
-            quote = char
-            out.append(char)
-        elif char == "?":
-            out.append(f":p{number}")
-            number += 1
-        else:
-            out.append(char)
-    return "".join(out)
+    return bind_markers(sql, lambda number: f":p{number}", quotes="'\"`")
 
 
 def _named_args(params: Sequence[Any]) -> dict[str, Any]:
