@@ -242,6 +242,7 @@ def test_events_filters(store: rs.Store, synth_files: SynthFiles) -> None:
         admin1="Nangarhar",
         since="2017-01-01",
         until="2019-12-31",
+        source="ucdp",
     )
     assert clashes.num_rows > 0
     for row in clashes.to_pylist():
@@ -254,9 +255,15 @@ def test_events_filters(store: rs.Store, synth_files: SynthFiles) -> None:
         """SELECT count(*) FROM events WHERE event_type = 'clash' AND admin1_code = 'AF-NAN'
            AND date_start BETWEEN '2017-01-01' AND '2019-12-31'
            AND ((actor1 = 'ISKP' AND actor2 = 'TALIBAN') OR (actor1 = 'TALIBAN'
-                AND actor2 = 'ISKP'))"""
+                AND actor2 = 'ISKP')) AND source = 'ucdp'"""
     ).fetchone()
     assert total == (clashes.num_rows,)
+    linked = store.con.execute(
+        "SELECT count(*) - count(DISTINCT cluster_id) FROM event_links WHERE country_iso3 = 'AFG'"
+    ).fetchone()
+    assert linked is not None
+    fused = store.events(country="AFG")
+    assert fused.num_rows == synth_files.ged_rows + synth_files.acled_rows - linked[0]
     assert store.events(source="acled").num_rows == synth_files.acled_rows
     with pytest.raises(rs.InputError, match="unknown event type"):
         store.events(event_type="battle")

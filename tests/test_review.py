@@ -74,7 +74,7 @@ def test_write_rows_refuses_bad_rows_whole(store: rs.Store, rows: pa.Table, mess
 
 
 def test_reviewed_rows_count_only_once_accepted(store: rs.Store) -> None:
-    store.write_rows("events", _events("plain:1"), source="sim")
+    store.write_rows("events", _events("plain:1"), source="text")
     details = pa.table(
         {
             "item_id": ["text:a", "text:b"],

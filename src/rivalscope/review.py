@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+import rivalscope.fusion as fusion
 from rivalscope.errors import InputError, NotFoundError
 from rivalscope.schema import REVIEW_KINDS, REVIEW_STATUSES
 
@@ -140,6 +141,11 @@ def decide(
     with store.transaction():
         changed = store.execute(update.format("<>"), params)
         store.execute(update.format("="), params)
+        if changed and kind == "event":
+            countries = store.query(
+                "SELECT DISTINCT country_iso3 FROM events WHERE event_id = ANY(?)", [ids]
+            ).column(0)
+            fusion.refresh(store, countries.to_pylist())
     return changed
 
 

@@ -76,6 +76,28 @@ HASHED_EVENT_COLUMNS: Final = tuple(
     name for name in EVENT_COLUMN_NAMES if name not in ("batch_id", "row_hash")
 )
 
+FUSED_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
+    *EVENT_COLUMNS,
+    ("sources", "VARCHAR[]"),
+    ("linked_ids", "VARCHAR[]"),
+)
+"""The fused view's columns: an event's, then the sources that recorded it and their event ids
+(:mod:`rivalscope.fusion`)."""
+FUSED_COLUMN_NAMES: Final = tuple(name for name, _ in FUSED_COLUMNS)
+
+COVERAGE_COLUMNS: Final = (
+    "batch_id",
+    "source",
+    "country_iso3",
+    "first_date",
+    "last_date",
+    "version",
+    "declared",
+    "events",
+)
+"""What each batch covers per country: its window (declared, or from its events' dates), the
+source's version or release, and how many events it brought."""
+
 DEFECTION_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     ("defection_id", "VARCHAR"),
     ("batch_id", "VARCHAR"),
@@ -247,6 +269,34 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
   deleted TIMESTAMP NOT NULL,
   run_id VARCHAR,
   event VARCHAR
+)""",
+    ),
+    (
+        """CREATE TABLE coverage (
+  batch_id VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  country_iso3 VARCHAR,
+  first_date DATE NOT NULL,
+  last_date DATE NOT NULL,
+  version VARCHAR,
+  declared BOOLEAN NOT NULL,
+  events BIGINT NOT NULL
+)""",
+        """INSERT INTO coverage
+SELECT batch_id, source, country_iso3, min(date_start), max(coalesce(date_end, date_start)),
+       NULL, false, count(*)
+FROM events WHERE date_start IS NOT NULL AND batch_id IS NOT NULL
+GROUP BY batch_id, source, country_iso3""",
+        """CREATE TABLE event_links (
+  cluster_id VARCHAR NOT NULL,
+  event_id VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  source_id VARCHAR,
+  country_iso3 VARCHAR NOT NULL,
+  score DOUBLE
+)""",
+        f"""CREATE TABLE fused_events (
+  {_columns_sql(FUSED_COLUMNS)}
 )""",
     ),
 )

@@ -174,6 +174,7 @@ def test_no_phases(loaded: rs.Store) -> None:
         "rate_ratio",
         "ci_low",
         "ci_high",
+        "coverage_edge",
     ]
     assert "No phases" in result.summary
 

@@ -94,6 +94,9 @@ class Dyad:
     since: dt.date | None = None
     until: dt.date | None = None
     phases: tuple[Phase, ...] = field(default_factory=tuple)
+    source: str | None = None
+    """The events read: one source's, or ``fused`` (each real-world event once); None: every
+    event that counts, whatever its source."""
 
     @classmethod
     def of(
@@ -106,8 +109,14 @@ class Dyad:
         since: dt.date | str | None = None,
         until: dt.date | str | None = None,
         phases: tuple[Phase, ...] | str | Path | None = None,
+        source: str | None = None,
     ) -> Dyad:
-        """Resolve names (ids or aliases) and defaults into a :class:`Dyad`."""
+        """Resolve names (ids or aliases) and defaults into a :class:`Dyad`.
+
+        ``source`` chooses the events read (:func:`rivalscope.fusion.choose`): a source's name,
+        or ``fused``; default ``fused`` where two sources or more hold events.
+        """
+        import rivalscope.fusion as fusion
         from rivalscope.places import country_iso3
 
         iso3 = None
@@ -124,11 +133,26 @@ class Dyad:
             chosen = load_phases(phases)
         else:
             chosen = tuple(phases)
-        return cls(store, a, r, iso3, _date(since, "since"), _date(until, "until"), chosen)
+        return cls(
+            store,
+            a,
+            r,
+            iso3,
+            _date(since, "since"),
+            _date(until, "until"),
+            chosen,
+            fusion.choose(store, source, iso3),
+        )
 
     def events(self) -> ir.Table:
-        """Every event in the window (any actors) that counts (see :meth:`Store.counted`)."""
-        t = self.store.counted("events")
+        """Every event in the window (any actors) that counts (see :meth:`Store.counted`), from
+        the dyad's source (:attr:`source`)."""
+        if self.source is None:
+            t = self.store.counted("events")
+        else:
+            import rivalscope.fusion as fusion
+
+            t = fusion.view(self.store, self.source, self.country)
         if self.country is not None:
             t = t.filter(t.country_iso3 == self.country)
         if self.since is not None:
@@ -152,6 +176,28 @@ class Dyad:
         """Events where ``side`` (an actor id) is actor1, the side that acted."""
         t = self.events()
         return t.filter(t.actor1 == side)
+
+    def coverage_edges(self) -> list[tuple[dt.date, str]]:
+        """Where each source read starts and stops covering the dyad's country: its first day
+        and the day after its last, with the source's name."""
+        if self.source is None:
+            return []
+        import rivalscope.fusion as fusion
+
+        names = fusion.describe(self.store, self.source, self.country)["sources"]
+        c = self.store.table("coverage")
+        c = c.filter(c.source.isin(names))
+        if self.country is not None:
+            c = c.filter(c.country_iso3 == self.country)
+        rows = (
+            c.group_by("source")
+            .aggregate(first=c.first_date.min(), last=c.last_date.max())
+            .to_pyarrow()
+            .to_pylist()
+        )
+        edges = [(row["first"], row["source"]) for row in rows]
+        edges += [(row["last"] + dt.timedelta(days=1), row["source"]) for row in rows]
+        return sorted(edges)
 
     def defections(self) -> ir.Table:
         """Defection records in the window (any groups) that count."""

@@ -38,6 +38,7 @@ BOUNDARIES_SCHEMA = pa.schema(
         ("rate_ratio", pa.float64()),
         ("ci_low", pa.float64()),
         ("ci_high", pa.float64()),
+        ("coverage_edge", pa.string()),
     ]
 )
 _COUNT_OF: Final = {
@@ -72,6 +73,9 @@ class Phases:
             The interval is the log-scale Wald interval
             ``exp(ln(RR) ± 1.96 * sqrt(1/x_after + 1/x_before))``; when either count is 0,
             0.5 is added to both counts for the ratio and its interval (the rates stay raw).
+            ``coverage_edge`` names the sources whose coverage starts or ends within a month of
+            the boundary (None elsewhere): a change there may be the data's, not the
+            rivalry's, and the summary never calls it the sharpest change.
     """
 
     summary: str
@@ -127,9 +131,10 @@ def compute(dyad: Dyad) -> Phases:
         for row, phase in zip(rows, dyad.phases, strict=True)
         if first is not None and _overlaps(phase, first, last)
     ]
+    edges = dyad.coverage_edges()
     boundaries = pa.Table.from_pylist(
         [
-            _compare(earlier, later, measure)
+            {**_compare(earlier, later, measure), "coverage_edge": _edge(phase_start(later), edges)}
             for earlier, later in itertools.pairwise(covered)
             for measure in MEASURES
         ],
@@ -193,6 +198,23 @@ def _months(phase: Phase, first: dt.date | None, last: dt.date | None) -> int:
     return max(1, _month_number(end) - _month_number(start) + 1)
 
 
+EDGE_DAYS = 31
+"""A boundary this close to where a source's coverage starts or ends sits on its edge."""
+
+
+def phase_start(row: dict[str, Any]) -> dt.date:
+    """The start of a phase row of ``periods``."""
+    start = row["start"]
+    assert isinstance(start, dt.date)
+    return start
+
+
+def _edge(boundary: dt.date, edges: list[tuple[dt.date, str]]) -> str | None:
+    """The source whose coverage starts or ends at ``boundary`` (within :data:`EDGE_DAYS`)."""
+    near = [source for day, source in edges if abs((day - boundary).days) <= EDGE_DAYS]
+    return ", ".join(sorted(set(near))) or None
+
+
 def _compare(earlier: dict[str, Any], later: dict[str, Any], measure: str) -> dict[str, Any]:
     count = _COUNT_OF[measure]
     x0, x1 = int(earlier[count]), int(later[count])
@@ -230,8 +252,22 @@ def _summary(dyad: Dyad, periods: pa.Table, boundaries: pa.Table, any_events: bo
     clear = [
         row
         for row in boundaries.to_pylist()
-        if row["measure"] == "clashes" and (row["ci_low"] > 1 or row["ci_high"] < 1)
+        if row["measure"] == "clashes"
+        and (row["ci_low"] > 1 or row["ci_high"] < 1)
+        and not row["coverage_edge"]
     ]
+    edges = sorted(
+        {
+            (row["boundary"], row["coverage_edge"])
+            for row in boundaries.to_pylist()
+            if row["coverage_edge"]
+        }
+    )
+    caveat = "".join(
+        f" The boundary of {day:%Y-%m-%d} falls where {source.upper()}'s coverage starts or "
+        "ends, so a change there is not read as a change of the rivalry."
+        for day, source in edges
+    )
     if boundaries.num_rows == 0:
         closing = "Fewer than two phases fall inside the data, so no boundary can be compared."
     elif not clear:
@@ -245,4 +281,4 @@ def _summary(dyad: Dyad, periods: pa.Table, boundaries: pa.Table, any_events: bo
             f"{sharpest['rate_ratio']:.2f}, 95% CI {sharpest['ci_low']:.2f}-"
             f"{sharpest['ci_high']:.2f})."
         )
-    return f"{opening} {closing}"
+    return f"{opening} {closing}{caveat}"

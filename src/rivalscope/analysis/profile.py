@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+import rivalscope.fusion as fusion
 from rivalscope.analysis import (
     defections,
     harm,
@@ -17,8 +18,11 @@ from rivalscope.analysis import (
     spread,
     targets,
     timeline,
+    triangulation,
 )
 from rivalscope.analysis.context import Dyad, Phase, plain
+from rivalscope.fusion import provenance
+from rivalscope.places import country_name
 
 if TYPE_CHECKING:
     from rivalscope.store import Store
@@ -50,6 +54,14 @@ class Profile:
     defections: defections.Defections
     hotspots: hotspots.Hotspots
     network: network.Network
+    sources: tuple[dict[str, Any], ...] = ()
+    """Each source read: ``source``, ``version``, ``first_date``, ``last_date`` (its coverage
+    in the country), ``events`` (its events in the window) and ``batches``."""
+    warnings: tuple[str, ...] = ()
+    """Plain sentences on what limits the profile: coverage gaps, disagreements, thin data."""
+    triangulation: triangulation.Triangulation = field(default_factory=triangulation.Triangulation)
+    citations: tuple[dict[str, str], ...] = ()
+    """How to cite each source read."""
 
     def redacted(self) -> Profile:
         """The same profile with names of individuals replaced by the store's pseudonyms."""
@@ -60,8 +72,24 @@ class Profile:
         return replace(self, defections=replace(self.defections, records=records))
 
     def to_dict(self) -> dict[str, Any]:
-        """The profile as plain data: one key per section (what ``--json`` prints)."""
-        return {name: plain(getattr(self, name)) for name in SECTIONS}
+        """The profile as plain data (what ``--json`` prints): the dyad and the source read,
+        ``sources``, ``warnings``, one key per section, ``triangulation`` and ``citations``."""
+        d = self.dyad
+        return {
+            "dyad": {
+                "actor": d.actor,
+                "rival": d.rival,
+                "country": d.country,
+                "since": plain(d.since),
+                "until": plain(d.until),
+            },
+            "source": d.source,
+            "sources": plain(list(self.sources)),
+            "warnings": list(self.warnings),
+            **{name: plain(getattr(self, name)) for name in SECTIONS},
+            "triangulation": plain(self.triangulation),
+            "citations": list(self.citations),
+        }
 
 
 def profile(
@@ -74,6 +102,7 @@ def profile(
     until: dt.date | str | None = None,
     phases_file: str | Path | None = None,
     phase_list: tuple[Phase, ...] | None = None,
+    source: str | None = None,
 ) -> Profile:
     """Profile the rivalry between ``actor`` and ``rival`` (ids or aliases).
 
@@ -87,11 +116,103 @@ def profile(
         phases_file: a TOML file of ``[[phase]]`` tables; default: shipped phases for the
             country (Afghanistan: ISKP's emirs and the regime change of 2021-08-15).
         phase_list: phases given directly (instead of a file).
+        source: the events read: a source (``ucdp``, ``acled``, ``text``, ...) or ``fused``
+            (each real-world event once); default ``fused`` where two sources or more hold
+            events in the country.
     """
     chosen: tuple[Phase, ...] | str | Path | None = (
         phase_list if phase_list is not None else (phases_file)
     )
-    dyad = Dyad.of(store, actor, rival, country=country, since=since, until=until, phases=chosen)
-    return Profile(
-        dyad=dyad, **{name: module.compute(dyad) for name, module in SECTION_MODULES.items()}
+    dyad = Dyad.of(
+        store,
+        actor,
+        rival,
+        country=country,
+        since=since,
+        until=until,
+        phases=chosen,
+        source=source,
     )
+    read = provenance.sources(
+        store,
+        fusion.describe(store, dyad.source or fusion.FUSED, dyad.country)["sources"],
+        country=dyad.country,
+        since=dyad.since,
+        until=dyad.until,
+    )
+    sections = {name: module.compute(dyad) for name, module in SECTION_MODULES.items()}
+    windows = _windows(store, dyad)
+    compared = triangulation.compute(dyad, windows)
+    return Profile(
+        dyad=dyad,
+        **sections,
+        sources=tuple(read),
+        warnings=tuple(_warnings(dyad, read, windows, compared, sections["timeline"])),
+        triangulation=compared,
+        citations=tuple(provenance.citations(read)),
+    )
+
+
+def _windows(store: Store, dyad: Dyad) -> dict[str, tuple[dt.date, dt.date]]:
+    """Each source's coverage window in the dyad's country (every source, read or not)."""
+    every = fusion.stored_sources(store, dyad.country)
+    return {
+        entry["source"]: (entry["first_date"], entry["last_date"])
+        for entry in provenance.sources(store, every, country=dyad.country, since=None, until=None)
+        if entry["first_date"] is not None and entry["last_date"] is not None
+    }
+
+
+EDGE_DAYS = 31
+"""A source's window ending closer than this to the profile's own is not called a gap."""
+
+THIN_CLASHES = 10
+"""Fewer clashes between the two than this, and the profile warns its figures are fragile."""
+
+
+def _warnings(
+    dyad: Dyad,
+    read: list[dict[str, Any]],
+    windows: dict[str, tuple[dt.date, dt.date]],
+    compared: triangulation.Triangulation,
+    clashes: timeline.Timeline,
+) -> list[str]:
+    place = country_name(dyad.country) if dyad.country else "the store"
+    found: list[str] = []
+    names = [entry["source"] for entry in read]
+    spans = [windows[n] for n in names if n in windows]
+    if spans:
+        start = dyad.since or min(first for first, _ in spans)
+        end = dyad.until or max(last for _, last in spans)
+        for name in names:
+            if name not in windows or name in triangulation.NOT_SYSTEMATIC:
+                continue
+            first, last = windows[name]
+            if (first - start).days > EDGE_DAYS or (end - last).days > EDGE_DAYS:
+                others = [n for n in names if n != name and n not in triangulation.NOT_SYSTEMATIC]
+                rest = (
+                    f"outside it the profile rests on {', '.join(o.upper() for o in others)}"
+                    if others
+                    else "the profile has no events outside it"
+                )
+                found.append(
+                    f"{name.upper()} covers {place} only from {first:%Y-%m-%d} to "
+                    f"{last:%Y-%m-%d}, not the profile's whole window ({start:%Y-%m-%d} to "
+                    f"{end:%Y-%m-%d}); {rest}."
+                )
+    unread = sorted(s for s in windows if s not in names and s not in fusion.UNFUSED)
+    if unread and dyad.source != fusion.FUSED:
+        found.append(
+            f"Only {', '.join(n.upper() for n in names)} is read; "
+            f"{', '.join(u.upper() for u in unread)} also hold{'s' if len(unread) == 1 else ''} "
+            f"events in {place} (read both with source fused, each event once)."
+        )
+    found.extend(compared.disagreements())
+    total = sum(int(n or 0) for n in clashes.monthly.column("clashes").to_pylist())
+    if total < THIN_CLASHES:
+        found.append(
+            f"Only {total} clash{'es' if total != 1 else ''} between {dyad.actor} and "
+            f"{dyad.rival} {'are' if total != 1 else 'is'} recorded: figures and tests on "
+            "their clashes are fragile."
+        )
+    return found

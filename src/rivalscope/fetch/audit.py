@@ -16,6 +16,7 @@ import uuid
 
 import pyarrow as pa
 
+import rivalscope.fusion as fusion
 from rivalscope.store import Store
 
 
@@ -63,7 +64,12 @@ def delete_events(
             FROM events e JOIN {deleting} d ON d.event_id = e.event_id""",
             [reason, now, run_id],
         )
+        countries = store.query(
+            f"SELECT DISTINCT country_iso3 FROM events WHERE event_id IN "
+            f"(SELECT event_id FROM {deleting})"
+        ).column(0)
         store.execute(f"DELETE FROM events WHERE event_id IN (SELECT event_id FROM {deleting})")
+        fusion.refresh(store, countries.to_pylist())
     store.execute(f"DROP TABLE {deleting}")
     return removed
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rivalscope.errors import InputError
+from rivalscope.fusion.coverage import Coverage
 from rivalscope.ingest import acled, defections, displacement, ucdp
 from rivalscope.ingest.checks import SourceSpec
 from rivalscope.ingest.files import read_header
@@ -40,6 +41,7 @@ def ingest(
     *,
     encoding: str = "utf-8",
     on_step: Step | None = None,
+    coverage: Coverage | None = None,
 ) -> IngestResult:
     """Ingest one file with the named source, then place its events by point-in-polygon when
     province boundaries are loaded, and list the names of the rows stored that no alias knows
@@ -51,6 +53,9 @@ def ingest(
         path: a CSV file, optionally gzip-compressed or inside a zip archive.
         encoding: ``utf-8`` (default), ``latin-1`` or ``utf-16``.
         on_step: called with each step of :data:`STEPS` as it starts.
+        coverage: the window and version the file covers when known (an ACLED export's
+            query, ``--coverage FROM..TO``); else read off the file (UCDP's version from its
+            name, an ACLED export's latest ``timestamp``) and its events' dates.
 
     Raises:
         InputError: the source is unknown or the whole file is unusable.
@@ -62,7 +67,7 @@ def ingest(
             f"unknown source {source!r}: use one of {', '.join(SOURCES)}", parameter="source"
         )
     store.require_writable()
-    result = ingest_file(store, spec, path, encoding=encoding, on_step=on_step)
+    result = ingest_file(store, spec, path, encoding=encoding, on_step=on_step, coverage=coverage)
     if spec.target == "events" and store.has_boundaries():
         store.assign_provinces_by_point()
     if spec.target != "events" or not result.rows_stored:

@@ -131,5 +131,10 @@ SELECT = f"""
 """
 
 SPEC = SourceSpec(
-    name="acled", target="events", required=REQUIRED, optional=OPTIONAL, select=SELECT
+    name="acled",
+    target="events",
+    required=REQUIRED,
+    optional=OPTIONAL,
+    select=SELECT,
+    release=(f"strftime(to_timestamp(max(try_cast({col('timestamp')} AS BIGINT))), '%Y-%m-%d')"),
 )

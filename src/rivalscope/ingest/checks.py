@@ -8,6 +8,7 @@ types every value and builds ``_reason`` from one term per rule (:func:`check`,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -30,6 +31,11 @@ class SourceSpec:
         select: SQL SELECT list over ``r`` (every required and optional column, as text)
             producing the mapped columns the target needs (see :data:`EVENT_MAPPED` and
             :data:`DEFECTION_MAPPED`) and ``_reason`` (NULL for a good row).
+        version_of_name: the source's version read from a file's name, as its publisher names
+            files (None: the name says nothing).
+        release: a SQL aggregate over ``r`` giving the release a file comes from, when the name
+            does not say (ACLED: the date of its latest ``timestamp``).
+        whole_years: whether a version codes every year it has events in, in full.
     """
 
     name: str
@@ -37,6 +43,9 @@ class SourceSpec:
     required: tuple[str, ...]
     optional: tuple[str, ...]
     select: str
+    version_of_name: Callable[[str], str | None] | None = None
+    release: str | None = None
+    whole_years: Callable[[str | None], bool] | None = None
 
 
 EVENT_MAPPED = [

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ import pyarrow as pa
 
 from rivalscope.actors import name_keys_table
 from rivalscope.errors import InputError
+from rivalscope.fusion.coverage import Coverage
 from rivalscope.ingest.checks import TARGETS, SourceSpec
 from rivalscope.ingest.files import (
     ENCODINGS,
@@ -68,6 +70,7 @@ class Ingest:
         self.csv_path = path
         self.header: list[str] = []
         self.temporary: list[tuple[str, str]] = []
+        self.release: str | None = None
         self.key, self.columns, self.mapped = TARGETS[spec.target]
 
     def sql(self, query: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
@@ -179,6 +182,8 @@ class Ingest:
         expected = ["_row", *self.mapped]
         if produced != expected:
             raise AssertionError(f"source {self.spec.name} maps {produced}, not {expected}")
+        if self.spec.release is not None:
+            self.release = self.scalar(f"SELECT {self.spec.release} FROM rs_rows r")
 
     # 3. resolve ----------------------------------------------------------------------------
     def resolve(self) -> None:
@@ -412,7 +417,19 @@ class Ingest:
         self.temporary.append(("TABLE", "rs_invalid_raw"))
 
     # 5. write ------------------------------------------------------------------------------
-    def batch(self, sha256: str, started: dt.datetime) -> Batch:
+    def coverage(self, declared: Coverage | None) -> Coverage:
+        """What the batch covers: the declared window and version, else what the file's name
+        or rows say."""
+        declared = declared or Coverage()
+        version = declared.version
+        if version is None and self.spec.version_of_name is not None:
+            version = self.spec.version_of_name(self.path.name)
+        if version is None:
+            version = self.release
+        whole = self.spec.whole_years is not None and self.spec.whole_years(version)
+        return replace(declared, version=version, whole_years=whole)
+
+    def batch(self, sha256: str, started: dt.datetime, coverage: Coverage | None = None) -> Batch:
         """The checked batch, as queries over the staging tables, for the one upsert."""
         rejected = self.scalar("SELECT count(*) FROM rs_rejected")
         invalid, good = self.sql(
@@ -449,6 +466,7 @@ class Ingest:
             quarantine=f"SELECT * FROM ({quarantine}) AS q ORDER BY row_number",
             quarantined=int(rejected) + int(invalid),
             unregistered=unregistered,
+            coverage=self.coverage(coverage) if self.spec.target == "events" else None,
         )
 
     def cleanup(self) -> None:
@@ -465,6 +483,7 @@ def ingest_file(
     *,
     encoding: str = "utf-8",
     on_step: Step | None = None,
+    coverage: Coverage | None = None,
 ) -> IngestResult:
     """Ingest one file of one source into the store; its writes are one transaction.
 
@@ -474,6 +493,8 @@ def ingest_file(
         path: a CSV file, optionally gzip-compressed or inside a zip archive.
         encoding: ``utf-8`` (default), ``latin-1`` or ``utf-16``.
         on_step: called with each step's name as it starts (for progress display).
+        coverage: the window and version the file covers, when the caller knows them (see
+            :mod:`rivalscope.fusion.coverage`).
 
     Returns:
         The batch's counts.
@@ -513,7 +534,7 @@ def ingest_file(
             if job.scalar("SELECT count(*) FROM rs_final WHERE _reason IS NOT NULL"):
                 job._invalid_raw()
             step("write")
-            result = upsert(store, job.batch(facts.sha256, started))
+            result = upsert(store, job.batch(facts.sha256, started, coverage))
         finally:
             job.cleanup()
     return result

@@ -14,6 +14,7 @@ GED rows sometimes have ``best`` above ``high``; they are stored as published, n
 
 from __future__ import annotations
 
+from rivalscope.fusion.coverage import is_annual_ged, ucdp_version
 from rivalscope.ingest.checks import (
     SourceSpec,
     bad_value,
@@ -148,4 +149,12 @@ SELECT = f"""
 } AS _reason
 """
 
-SPEC = SourceSpec(name="ucdp", target="events", required=REQUIRED, optional=OPTIONAL, select=SELECT)
+SPEC = SourceSpec(
+    name="ucdp",
+    target="events",
+    required=REQUIRED,
+    optional=OPTIONAL,
+    select=SELECT,
+    version_of_name=ucdp_version,
+    whole_years=is_annual_ged,
+)

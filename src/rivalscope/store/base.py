@@ -34,10 +34,13 @@ if TYPE_CHECKING:
     import duckdb
     import ibis.expr.types as ir
 
+    from rivalscope.fusion.coverage import Coverage
     from rivalscope.ingest.pipeline import Step
     from rivalscope.store.upsert import IngestResult
 
 _SEED_VERSION = "1"
+_LINKS_MIGRATION = 5
+"""The migration that added ``event_links``: a store older than it is linked when migrated."""
 
 
 def seed_fingerprint(registry: actor_registry.Registry) -> str:
@@ -171,6 +174,8 @@ class Store(ABC):
                 for statement in statements:
                     self.execute(self.ddl(statement))
                 self.execute("INSERT INTO schema_version VALUES (?)", [version])
+            if applied and applied < _LINKS_MIGRATION <= len(MIGRATIONS):
+                self._relink()
         self.after_migrate()
 
     def _seed(self) -> None:
@@ -204,6 +209,7 @@ class Store(ABC):
             if self.scalar("SELECT count(*) FROM (SELECT 1 FROM events LIMIT 1) AS e"):
                 self._remap_actors()
                 self._remap_places()
+                self._relink()
             self._put_meta("seed", fingerprint)
 
     def _insert_registry(self, registry: actor_registry.Registry, *, builtin: bool) -> None:
@@ -256,12 +262,13 @@ class Store(ABC):
         *,
         encoding: str = "utf-8",
         on_step: Step | None = None,
+        coverage: Coverage | None = None,
     ) -> IngestResult:
         """Ingest ``path`` with the named source (ucdp, acled, defections, displacement); see
         :func:`rivalscope.ingest.ingest`."""
         from rivalscope.ingest import ingest
 
-        return ingest(self, source, path, encoding=encoding, on_step=on_step)
+        return ingest(self, source, path, encoding=encoding, on_step=on_step, coverage=coverage)
 
     def ingest_ucdp(
         self, path: str | Path, *, encoding: str = "utf-8", on_step: Step | None = None
@@ -357,11 +364,19 @@ class Store(ABC):
             )
             self._insert_registry(user, builtin=False)
             remapped = self._remap_actors()
+            if remapped:
+                self._relink()
         return {
             "actors": len(user.actors),
             "aliases": len(user.aliases),
             "events_remapped": remapped,
         }
+
+    def _relink(self, countries: Sequence[str | None] | None = None) -> None:
+        """Relink events across sources after their actors or provinces changed."""
+        from rivalscope.fusion import refresh
+
+        refresh(self, countries)
 
     def _remap_actors(self) -> int:
         """Re-resolve actor1/actor2 of stored events and defections after the registry changed."""
@@ -442,6 +457,8 @@ class Store(ABC):
                 f"UPDATE events SET admin1_code = p.code FROM {staged} p "
                 "WHERE events.event_id = p.event_id"
             )
+        if located.num_rows:
+            self._relink(sorted({p["country_iso3"] for p in polygons}))
         return located.num_rows
 
     # --- reading --------------------------------------------------------------------------
@@ -562,7 +579,9 @@ class Store(ABC):
             admin1: a province code (``AF-NAN``) or spelling (``Nangarhar``).
             since: first date (inclusive), ``YYYY-MM-DD``.
             until: last date (inclusive), ``YYYY-MM-DD``.
-            source: ``ucdp``, ``acled``, ...
+            source: a source (``ucdp``, ``acled``, ``text``, ...) or ``fused``: one row per
+                real-world event, with the ``sources`` and ``linked_ids`` that recorded it.
+                Default: ``fused`` where two sources or more hold events.
             country: ISO3 code or country name.
         """
         return self.events_expr(
@@ -589,7 +608,14 @@ class Store(ABC):
         country: str | None = None,
     ) -> ir.Table:
         """The Ibis expression behind :meth:`events` (for further composition)."""
-        t = self.counted("events")
+        import rivalscope.fusion as fusion
+
+        iso3 = None
+        if country is not None:
+            iso3 = gazetteer.country_iso3(country)
+            if iso3 is None:
+                raise NotFoundError(f"no country is called {country!r}")
+        t = fusion.view(self, fusion.choose(self, source, iso3), iso3)
         if rival is not None and actor is None:
             raise InputError("a rival needs an actor: give both")
         if actor is not None:
@@ -607,10 +633,7 @@ class Store(ABC):
                     f"unknown event type {event_type!r}: use one of {', '.join(EVENT_TYPES)}"
                 )
             t = t.filter(t.event_type == event_type)
-        if country is not None:
-            iso3 = gazetteer.country_iso3(country)
-            if iso3 is None:
-                raise NotFoundError(f"no country is called {country!r}")
+        if iso3 is not None:
             t = t.filter(t.country_iso3 == iso3)
         if admin1 is not None:
             t = t.filter(t.admin1_code == self.place_code(admin1))
@@ -618,8 +641,6 @@ class Store(ABC):
             t = t.filter(t.date_start >= _as_date(since, "since"))
         if until is not None:
             t = t.filter(t.date_start <= _as_date(until, "until"))
-        if source is not None:
-            t = t.filter(t.source == source)
         return t.order_by(["date_start", "event_id"])
 
     def actors(self) -> pa.Table:

@@ -36,6 +36,9 @@ TABLES = (
     "reviews",
     "ingest_batches",
     "quarantine",
+    "coverage",
+    "event_links",
+    "fused_events",
 )
 """The tables an export holds (the store's working tables, fetch state, are left out)."""
 

@@ -10,7 +10,9 @@ transaction of the store's database:
    stored row, identical rows are left alone and counted as unchanged;
 3. actors that only this batch named are recorded as unregistered;
 4. rows written for review get a ``pending`` entry (a changed row goes back to pending);
-5. the batch is recorded in ``ingest_batches``.
+5. a batch of events records its coverage per country, and the countries it changed are
+   relinked across sources (:func:`rivalscope.fusion.refresh`);
+6. the batch is recorded in ``ingest_batches``.
 
 ``rows_read == rows_stored + rows_quarantined + rows_unchanged`` always holds. The SQL is what
 DuckDB and PostgreSQL both run; the staged rows reach the store's database through
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from rivalscope.schema import REVIEW_KINDS
 
 if TYPE_CHECKING:
+    from rivalscope.fusion.coverage import Coverage
     from rivalscope.store.base import Store
 
 
@@ -78,6 +81,7 @@ class Batch:
         unregistered: a query of ``actor_id`` and ``name`` of actors no alias knows.
         reviews: a query of ``item_id``, ``confidence``, ``passage``, ``evidence`` for rows
             written for review (None: the rows count at once).
+        coverage: what a batch of events covers (default: its events' dates, no version).
     """
 
     batch_id: str
@@ -94,6 +98,7 @@ class Batch:
     quarantined: int = 0
     unregistered: str | None = None
     reviews: str | None = None
+    coverage: Coverage | None = None
 
 
 def new_batch_id(source: str) -> str:
@@ -124,6 +129,7 @@ def upsert(store: Store, batch: Batch) -> IngestResult:
             )
         incoming = staged.enter_context(store.staged(batch.rows))
         stored = 0
+        touched: set[str | None] = set()
         if batch.good:
             with _temporary(store) as changed:
                 stored = store.execute(
@@ -132,6 +138,12 @@ def upsert(store: Store, batch: Batch) -> IngestResult:
                     LEFT JOIN {target} t ON t.{key} = f.{key}
                     WHERE t.row_hash IS DISTINCT FROM f.row_hash"""
                 )
+                if target == "events" and stored:
+                    touched = _countries(
+                        store,
+                        f"SELECT country_iso3 FROM {incoming} UNION SELECT country_iso3 "
+                        f"FROM events WHERE event_id IN (SELECT event_id FROM {changed})",
+                    )
                 store.execute(
                     f"DELETE FROM {target} WHERE {key} IN "
                     f"(SELECT {key} FROM {changed} WHERE existed)"
@@ -149,6 +161,13 @@ def upsert(store: Store, batch: Batch) -> IngestResult:
                 if batch.reviews is not None:
                     reviews = staged.enter_context(store.staged(batch.reviews))
                     _write_reviews(store, target, changed, reviews, batch.started)
+        if target == "events" and batch.good:
+            from rivalscope.fusion import Coverage, refresh
+
+            insert, params = (batch.coverage or Coverage()).sql(incoming)
+            store.execute(insert, [batch.batch_id, batch.source, *params])
+            if touched:
+                refresh(store, touched)
         if batch.unregistered is not None:
             named = staged.enter_context(store.staged(batch.unregistered))
             store.execute(
@@ -185,6 +204,12 @@ def upsert(store: Store, batch: Batch) -> IngestResult:
             ],
         )
     return result
+
+
+def _countries(store: Store, query: str) -> set[str | None]:
+    return set(
+        store.query(f"SELECT DISTINCT country_iso3 FROM ({query}) AS c").column(0).to_pylist()
+    )
 
 
 @contextmanager
