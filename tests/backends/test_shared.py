@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import rivalscope as rs
+import rivalscope.fusion as fusion
 from rivalscope.analysis import network, timeline
 from rivalscope.analysis.context import Dyad, plain
 from rivalscope.analysis.profile import SECTION_MODULES, SECTIONS
@@ -54,6 +55,20 @@ def test_windowed_timeline_matches(backend_store: rs.Store, reference: rs.Store)
         return _same(timeline.compute(dyad))
 
     assert run(backend_store) == run(reference)
+
+
+def test_links_and_the_fused_view_match(backend_store: rs.Store, reference: rs.Store) -> None:
+    """Every backend links the same records and fuses them alike (linking ran on DuckDB and on
+    PostgreSQL at ingest; Spark reads the links of the export)."""
+    expected = fusion.links(reference)
+    assert expected.num_rows > 0
+    assert fusion.links(backend_store).to_pylist() == expected.to_pylist()
+    for store in (backend_store, reference):
+        assert fusion.choose(store, None, "AFG") == "fused"
+    fused = backend_store.events(source="fused", country="AFG").drop_columns(["batch_id"])
+    assert fused.to_pylist() == (
+        reference.events(source="fused", country="AFG").drop_columns(["batch_id"]).to_pylist()
+    )
 
 
 def test_the_data_is_not_empty(reference: rs.Store) -> None:

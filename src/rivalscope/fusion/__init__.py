@@ -35,7 +35,7 @@ from rivalscope.fusion.linking import (
     stored_settings,
     to_json,
 )
-from rivalscope.schema import FUSED_COLUMN_NAMES
+from rivalscope.schema import FUSED_COLUMN_NAMES, FUSED_COLUMNS
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -48,6 +48,17 @@ FUSED = "fused"
 UNFUSED = ("sim",)
 """Sources never linked to others nor read by default: a simulation's events describe another
 world (read them with ``source="sim"``)."""
+
+_ARROW = {
+    "VARCHAR": pa.string(),
+    "VARCHAR[]": pa.list_(pa.string()),
+    "DATE": pa.date32(),
+    "DOUBLE": pa.float64(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+}
+"""The Arrow type of each SQL type of the fused table (rows read back from a server's database
+lose the types of their all-NULL columns)."""
 
 _LINK_COLUMNS = ("cluster_id", "event_id", "source", "source_id", "country_iso3", "score")
 
@@ -86,6 +97,7 @@ def refresh(store: Store, countries: Iterable[str | None] | None = None) -> dict
         store.execute(f"DELETE FROM {table} WHERE country_iso3 = ANY(?)", [touched])
     settings = stored_settings(store)
     anonymous = anonymous_actors(store)
+    schema = pa.schema([(name, _ARROW[kind]) for name, kind in FUSED_COLUMNS])
     for country in multi:
         events, linked = link_country(store, country, settings, anonymous, UNFUSED)
         stats["countries"] += 1
@@ -95,7 +107,7 @@ def refresh(store: Store, countries: Iterable[str | None] | None = None) -> dict
         with store.staged_rows(links) as staged:
             columns = ", ".join(_LINK_COLUMNS)
             store.execute(f"INSERT INTO event_links ({columns}) SELECT {columns} FROM {staged}")
-        fused = fused_rows(store, links)
+        fused = fused_rows(store, links).cast(schema)
         with store.staged_rows(fused) as staged:
             columns = ", ".join(FUSED_COLUMN_NAMES)
             store.execute(f"INSERT INTO fused_events ({columns}) SELECT {columns} FROM {staged}")
