@@ -16,9 +16,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 demo: $(STAMP)
 	rm -f demo.duckdb demo.duckdb.wal demo-report.html
-	$(BIN)/rivalscope synth --out demo-data
-	$(BIN)/rivalscope ingest ucdp demo-data/synthetic_ged.csv --db demo.duckdb
-	$(BIN)/rivalscope ingest acled demo-data/synthetic_acled.csv --db demo.duckdb
+	$(BIN)/rivalscope synth --one-world --events 20000 --out demo-data
+	$(BIN)/rivalscope ingest ucdp demo-data/synthetic_world_ged.csv --db demo.duckdb
+	$(BIN)/rivalscope ingest acled demo-data/synthetic_world_acled.csv --db demo.duckdb
 	$(BIN)/rivalscope info --db demo.duckdb
 	$(BIN)/rivalscope profile ISKP TALIBAN --db demo.duckdb --country AFG --html demo-report.html
 	@echo

@@ -16,7 +16,7 @@ event; a *predicted pair* is a (UCDP, ACLED) pair in one cluster of
 * ``linker``: Rivalscope's linker with its defaults, and
 * ``baseline``: every (UCDP, ACLED) pair on the same day, within 10 km (haversine) and sharing
   an actor (canonical ``actor1``/``actor2`` ids), computed here with DuckDB SQL over
-  ``store.events()``,
+  ``store.events(source=...)`` of each source,
 
 and the ratio of their F1 scores (linker / baseline). ``--sweep`` relinks the store with
 ``LinkSettings(days=d, km=k)`` for days in 0-3 and km in 10, 25, 50 and prints P/R/F1 for each,
@@ -205,7 +205,9 @@ def benchmark(events: int, seed: int, workdir: Path, do_sweep: bool) -> None:
     defaults = fusion.LinkSettings()
     linker = judge.linker(store)
     started = time.perf_counter()
-    baseline = judge.baseline(store.events())
+    baseline = judge.baseline(
+        pa.concat_tables([store.events(source="ucdp"), store.events(source="acled")])
+    )
     baseline_seconds = time.perf_counter() - started
     print()
     print(f"linker    rivalscope.fusion, defaults days={defaults.days}, km={defaults.km:.0f}")
