@@ -29,7 +29,17 @@ def test_profile_json_has_every_section(synth_db: Path) -> None:
             "profile", "ISIS-K", "Taliban", "--db", str(synth_db), "--country", "AFG", "--json"
         ).stdout
     )
-    assert list(printed) == list(SECTIONS)
+    assert list(printed) == [
+        "dyad",
+        "source",
+        "sources",
+        "warnings",
+        *SECTIONS,
+        "triangulation",
+        "citations",
+    ]
+    assert printed["source"] == "fused", "UCDP and ACLED both hold events in AFG"
+    assert [s["source"] for s in printed["sources"]] == ["acled", "ucdp"]
     for name in SECTIONS:
         assert printed[name]["summary"].strip(), name
     spread = printed["spread"]
@@ -56,6 +66,7 @@ def test_profile_human_summary_and_html(synth_db: Path, tmp_path: Path) -> None:
         "2019-12-31",
     )
     assert done.stdout == ""
+    assert "source: fused (acled" in done.stderr
     for name in SECTIONS:
         assert f"{name}:" in done.stderr
     assert report.exists() and report.stat().st_size > 1_000_000  # plotly.js is inlined

@@ -4,7 +4,6 @@ nothing fetched from the network, and text from the data shown as text, never ru
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,8 @@ import pytest
 import rivalscope as rs
 from rivalscope.analysis.profile import SECTIONS
 from rivalscope.report import write_report
+from tests.browser import CHROMIUM, LAUNCH
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 HOSTILE = "<script>document.title='PWNED'</script><img src=x onerror=\"document.title='PWNED'\">"
 
@@ -28,21 +27,6 @@ longitude,adm_1,deaths_civilians,source_headline
 7,1,Government of Afghanistan,IS,Afghanistan,2022-02-01,2022-02-01,5,5,5,34.4,70.5,\
 Nangarhar province,,raid
 """
-
-
-def _launch_options() -> dict[str, object]:
-    return {
-        "executable_path": CHROMIUM,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-        ],
-    }
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +69,7 @@ def test_report_renders_in_chromium(report: Path) -> None:
     requests: list[str] = []
     errors: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**_launch_options())  # type: ignore[arg-type]
+        browser = playwright.chromium.launch(**LAUNCH)
         page = browser.new_page(viewport={"width": 1366, "height": 900})
         page.on("request", lambda request: requests.append(request.url))
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -129,7 +113,7 @@ def test_real_report_with_boundaries(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**_launch_options())  # type: ignore[arg-type]
+        browser = playwright.chromium.launch(**LAUNCH)
         page = browser.new_page(viewport={"width": 1366, "height": 900})
         page.goto(path.as_uri())
         page.wait_for_function(

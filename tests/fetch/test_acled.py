@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import rivalscope as rs
+import rivalscope.fusion as fusion
 from rivalscope.errors import InputError
 from rivalscope.fetch import (
     AcledCredentials,
@@ -77,16 +78,43 @@ def test_oauth_sign_in_then_pages_until_an_empty_page(
         "SELECT kind, finished IS NOT NULL, max_timestamp FROM fetch_runs"
     ).fetchall()
     assert runs == [("events", True, 1_700_000_012)]
+    covered = file_store.con.execute(
+        "SELECT DISTINCT country_iso3, version, declared FROM coverage"
+    ).fetchall()
+    assert len(covered) == 1
+    country, version, declared = covered[0]
+    assert country == "AFG"
+    fetched = {dt.date.today().isoformat(), dt.datetime.now(dt.UTC).date().isoformat()}
+    assert version in fetched, "an ACLED fetch's version is the day it was fetched"
+    assert declared is False, "no first date asked: the window is the events' dates"
+    window = file_store.con.execute(
+        "SELECT min(first_date), max(last_date) FROM coverage"
+    ).fetchone()
+    assert window == (dt.date(2023, 1, 6), dt.date(2023, 1, 1) + dt.timedelta(days=60))
 
 
 def test_since_filters_on_event_date(
     file_store: rs.Store, acled_api: FakeAcled, tmp_path: Path, retry: RetryPolicy
 ) -> None:
+    before = dt.datetime.now(dt.UTC).date()
     result = fetch(file_store, acled_api, tmp_path, retry, since=dt.date(2023, 2, 1))
+    after = dt.datetime.now(dt.UTC).date()
     read = acled_api.requests_to(READ)[0]
     assert (read.query["event_date"], read.query["event_date_where"]) == ("2023-02-01", ">=")
     assert "country" not in read.query
     assert result.rows_stored == 9  # AFG7..AFG12 and the three Pakistani events
+    covered = fusion.coverage(file_store).to_pylist()
+    assert [(c["source"], c["country_iso3"], c["events"]) for c in covered] == [
+        ("acled", "AFG", 6),
+        ("acled", "PAK", 3),
+    ]
+    for row in covered:
+        # the query's first date starts the window; the last event served ends it (ACLED
+        # publishes with a lag); the version is the day of the fetch
+        events = file_store.events(source="acled", country=row["country_iso3"])
+        assert row["declared"] and row["first_date"] == dt.date(2023, 2, 1)
+        assert row["last_date"] == max(events.column("date_start").to_pylist())
+        assert row["versions"] in (before.isoformat(), after.isoformat())
 
 
 def test_token_is_renewed_with_the_refresh_token_before_it_expires(

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import rivalscope as rs
+import rivalscope.fusion as fusion
 from rivalscope.errors import InputError
 from rivalscope.fetch import ApiError, RetryPolicy, UcdpQuery, UcdpToken, fetch_ucdp
 from rivalscope.fetch.checkpoint import PageProgress
@@ -63,6 +64,18 @@ def test_pages_through_next_page_url_into_the_store(
         "WHERE event_id = 'ucdp:1001'"
     ).fetchone()
     assert stored == ("AFG_REPUBLIC", "TALIBAN", "AF-NAN", "clash", 1)
+    covered = file_store.con.execute(
+        "SELECT batch_id, country_iso3, first_date, last_date, version, declared, events "
+        "FROM coverage ORDER BY batch_id"
+    ).fetchall()
+    assert sorted(row[0] for row in covered) == sorted(result.batches)
+    assert {row[1:6] for row in covered} == {
+        ("AFG", dt.date(2019, 1, 1), dt.date(2019, 12, 31), "25.1", False)
+    }, "GED 25.1 is a yearly release: each page covers whole years"
+    assert sum(row[6] for row in covered) == 23
+    assert fusion.coverage(file_store).select(["source", "versions", "batches"]).to_pylist() == [
+        {"source": "ucdp", "versions": "25.1", "batches": 5}
+    ]
 
 
 def test_cache_keeps_raw_pages_and_ged_csv_layout(
@@ -296,6 +309,15 @@ def test_ged_release_supersedes_the_candidate_rows_it_covers(
         again = fetch(file_store, api, tmp_path, retry, dataset="candidate", version="25.0.9")
         assert again.rows_stored == 1 and again.rows_deleted == 1  # re-added, superseded again
         assert event_ids(file_store, "ucdp") == kept
+    windows = file_store.con.execute(
+        "SELECT DISTINCT version, country_iso3, first_date, last_date FROM coverage "
+        "WHERE batch_id IN (SELECT unnest(?)) ORDER BY country_iso3",
+        [first.batches],
+    ).fetchall()
+    assert windows == [
+        ("25.0.9", "AFG", dt.date(2024, 11, 5), dt.date(2025, 2, 10)),
+        ("25.0.9", "PAK", dt.date(2024, 10, 1), dt.date(2024, 10, 1)),
+    ], "a Candidate release codes months, not whole years: its events' own dates"
 
 
 def test_killed_after_ingest_before_the_checkpoint_stores_nothing_twice(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,26 +15,11 @@ from rivalscope.analysis.context import Phase
 from rivalscope.forecast.backtesting import backtest
 from rivalscope.forecast.prediction import predict
 from rivalscope.forecast.report import write_html
+from tests.browser import CHROMIUM, LAUNCH
 from tests.forecast.fixtures import hand_store
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 HOSTILE = "<script>document.title='PWNED'</script><img src=x onerror=\"document.title='PWNED'\">"
-
-
-def launch_options() -> dict[str, object]:
-    return {
-        "executable_path": CHROMIUM,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-        ],
-    }
 
 
 def need_chromium() -> None:
@@ -52,7 +36,7 @@ def look(path: Path, shots: dict[str, str], charts: int) -> dict[str, object]:
     requests: list[str] = []
     errors: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**launch_options())  # type: ignore[arg-type]
+        browser = playwright.chromium.launch(**LAUNCH)
         page = browser.new_page(viewport={"width": 1366, "height": 900})
         page.on("request", lambda request: requests.append(request.url))
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -104,7 +88,7 @@ def test_forecast_page_with_province_shapes(choropleth_store: rs.Store, tmp_path
         {"page": "forecast-choropleth.png", "section#forecast": "forecast-where-next.png"},
         charts=3,
     )
-    assert found["title"] == "Rivalscope forecast: events involving ISKP in 2016-09"
+    assert found["title"] == "Rivalscope forecast: events involving ISKP (ucdp events) in 2016-09"
     assert "<script>document.title='PWNED'</script>" in str(found["text"]), "shown as text"
     assert found["rows"] == 34
     assert found["scores"] == 4
@@ -121,6 +105,8 @@ def test_forecast_page_with_tiles_and_backtest_page(synth_store: rs.Store, tmp_p
     check = backtest(synth_store, "TALIBAN", start="2023-01", end="2023-12", refit_every=4)
     page = write_html(check, tmp_path / "backtest.html")
     shown = look(page, {"page": "forecast-backtest.png"}, charts=2)
-    assert shown["title"] == "Rivalscope forecast: backtest of events involving TALIBAN"
+    assert shown["title"] == (
+        "Rivalscope forecast: backtest of events involving TALIBAN (fused events)"
+    )
     assert shown["scores"] == 4 and shown["rows"] == 0
     assert "Backtest 2023-01 to 2023-12" in str(shown["text"])

@@ -47,6 +47,7 @@ def test_forecast_json(db: Path) -> None:
         "AFG",
     )
     assert (spec["until"], printed["target_month"]) == ("2023-12", "2024-01")
+    assert spec["source"] == "fused", "two sources hold events: each event is read once"
     rows = printed["forecast"]
     assert [row["rank"] for row in rows] == list(range(1, 35))
     assert {row["unit"] for row in rows} == {p["code"] for p in rs.open().places("AFG").to_pylist()}
@@ -76,7 +77,7 @@ def test_forecast_human_output_and_horizon(db: Path, tmp_path: Path) -> None:
     args += ["--model", "glm", "--top", "5", "--html", str(page)]
     done = CliRunner().invoke(app, args, env={"COLUMNS": "200", "NO_COLOR": "1"})
     assert done.exit_code == 0, done.stderr
-    assert "clashes between ISKP and TALIBAN in 2022-08 (glm)" in done.stdout
+    assert "clashes between ISKP and TALIBAN (fused events) in 2022-08 (glm)" in done.stdout
     ranks = re.findall(r"^│ (\d+)\s+│ AF-", done.stdout, flags=re.MULTILINE)
     assert ranks == ["1", "2", "3", "4", "5"]
     for model in ("glm *", "persistence", "climatology"):
@@ -91,7 +92,7 @@ def test_backtest_prints_the_table(db: Path) -> None:
         "forecast", "backtest", "--db", str(db), "--actor", "TALIBAN", "--start", "2023-05",
         "--end", "2023-06",
     )  # fmt: skip
-    assert "Backtest 2023-05..2023-06: events involving TALIBAN" in done.stdout
+    assert "Backtest 2023-05..2023-06: events involving TALIBAN (fused events)" in done.stdout
     rows = re.findall(r"^│ (\w+)(?: \*)?\s+│ (\d\.\d{3}) │", done.stdout, flags=re.MULTILINE)
     assert [name for name, _ in rows] == MODELS
     assert done.stdout.count(" * ") + done.stdout.count("* │") >= 1

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 import rivalscope as rs
+import rivalscope.fusion as fusion
 from rivalscope import review
 from rivalscope.analysis.context import Phase
 from rivalscope.errors import InputError
@@ -233,15 +234,37 @@ def test_nearest_neighbours_on_a_line() -> None:
     assert not any("E" in pair for pair in two), "no centre, no neighbours"
 
 
-def test_admin2_units_are_districts(synth_store: rs.Store) -> None:
-    panel = build_panel(synth_store, resolve(synth_store, "ISKP", unit="admin2", since="2022-01"))
+ISKP_IN_DISTRICTS = """SELECT count(*) FROM events WHERE (actor1 = 'ISKP' OR actor2 = 'ISKP')
+    AND admin1_code IS NOT NULL AND admin2 IS NOT NULL AND date_start >= DATE '2022-01-01'
+    AND country_iso3 = 'AFG'"""
+
+
+@pytest.mark.parametrize("source", ["ucdp", "acled"])
+def test_admin2_units_are_districts(synth_store: rs.Store, source: str) -> None:
+    spec = resolve(synth_store, "ISKP", unit="admin2", since="2022-01", source=source)
+    assert spec.source == source
+    panel = build_panel(synth_store, spec)
     codes = panel.units.column("unit").to_pylist()
     assert all(":" in code and code.startswith("AF-") for code in codes)
     assert panel.neighbour_method == "distance"
-    expected = synth_store.con.execute(
-        """SELECT count(*) FROM events WHERE (actor1 = 'ISKP' OR actor2 = 'ISKP')
-           AND admin1_code IS NOT NULL AND admin2 IS NOT NULL AND date_start >= DATE '2022-01-01'
-           AND country_iso3 = 'AFG'"""
-    ).fetchone()
+    expected = synth_store.con.execute(f"{ISKP_IN_DISTRICTS} AND source = ?", [source]).fetchone()
     assert expected is not None
     assert sum(panel.table.column("y").to_pylist()) == expected[0]
+
+
+def test_the_default_panel_counts_each_fused_event_once(synth_store: rs.Store) -> None:
+    spec = resolve(synth_store, "ISKP", unit="admin2", since="2022-01")
+    assert spec.source == "fused", "two sources hold events in AFG"
+    panel = build_panel(synth_store, spec)
+    f = fusion.view(synth_store, "fused", "AFG")
+    f = f.filter(
+        ((f.actor1 == "ISKP") | (f.actor2 == "ISKP"))
+        & f.admin1_code.notnull()
+        & f.admin2.notnull()
+        & (f.date_start >= dt.date(2022, 1, 1))
+        & (f.country_iso3 == "AFG")
+    )
+    fused = f.count().to_pyarrow().as_py()
+    both = synth_store.con.execute(ISKP_IN_DISTRICTS).fetchone()
+    assert both is not None
+    assert sum(panel.table.column("y").to_pylist()) == fused < both[0]

@@ -38,7 +38,7 @@ def backtest_table(db: Path, actor: str) -> dict[str, dict[str, float]]:
         "--start", "2016-01", "--end", "2020-12",
     )  # fmt: skip
     print(done.stdout, done.stderr)
-    assert f"Backtest 2016-01..2020-12: events involving {actor}" in done.stdout
+    assert f"Backtest 2016-01..2020-12: events involving {actor} (ucdp events)" in done.stdout
     rows = {
         name: {"chosen": bool(star), "brier": float(b), "roc_auc": float(a), "ap": float(p)}
         for name, star, b, a, p in ROW.findall(done.stdout)

@@ -126,6 +126,67 @@ def build_store(
     return path
 
 
+ACLED_FROM = dt.date(2019, 4, 1)
+"""The world store's ACLED file starts here (UCDP covers 2017-2023): a coverage edge on the
+phase boundary of Afghanistan's ISKP phases."""
+EVIL_SOURCE = "<b>evil</b><img src=x onerror=\"document.title='PWNED'\">"
+
+
+def build_world_store(folder: Path, events: int = 800) -> Path:
+    """One SYNTHETIC world reported by UCDP (GED 21.1, 2017-2023) and ACLED (from
+    :data:`ACLED_FROM`), ingested into ``folder/world.duckdb``."""
+    import csv
+
+    from rivalscope.synth_world import generate_world
+
+    folder.mkdir(parents=True, exist_ok=True)
+    files = generate_world(folder / "world", events=events)
+    ged = folder / "world" / "GEDEvent_v21_1.csv"
+    shutil.copyfile(files.ged_csv, ged)
+    acled = folder / "world" / "acled_from_2019.csv"
+    with (
+        files.acled_csv.open(newline="", encoding="utf-8") as source,
+        acled.open("w", newline="", encoding="utf-8") as target,
+    ):
+        reader = csv.DictReader(source)
+        writer = csv.DictWriter(target, reader.fieldnames or [])
+        writer.writeheader()
+        for row in reader:
+            if dt.datetime.strptime(row["event_date"], "%d %B %Y").date() >= ACLED_FROM:
+                writer.writerow(row)
+    db = folder / "world.duckdb"
+    with rs.open(db) as store:
+        for source, path in (("ucdp", ged), ("acled", acled)):
+            result = store.ingest(source, path)
+            assert result.rows_quarantined == 0
+    return db
+
+
+def add_evil_source(db: Path) -> None:
+    """Two clashes from a source whose name is markup, one with hostile notes."""
+    rows = pa.table(
+        {
+            "event_id": ["evil:1", "evil:2"],
+            "date_start": [dt.date(2022, 3, 3), dt.date(2020, 3, 3)],
+            "event_type": ["clash", "clash"],
+            "actor1": ["ISKP", "TALIBAN"],
+            "actor2": ["TALIBAN", "ISKP"],
+            "country_iso3": ["AFG", "AFG"],
+            "admin1_code": ["AF-NAN", "AF-KNR"],
+            "fatalities_best": [400, 3],
+            "notes": [HOSTILE, "an ordinary note"],
+        }
+    )
+    with rs.open(db) as store:
+        store.write_rows("events", rows, source=EVIL_SOURCE)
+
+
+@pytest.fixture(scope="session")
+def world_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SYNTHETIC world of :func:`build_world_store`, built once; copy it to change it."""
+    return build_world_store(tmp_path_factory.mktemp("world-store"))
+
+
 @pytest.fixture(scope="session")
 def template_store(tmp_path_factory: pytest.TempPathFactory, synth_files: SynthFiles) -> Path:
     """Built once; each server works on its own copy."""

@@ -4,8 +4,6 @@ data is shown as text, and nothing is fetched from anywhere but the server."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,38 +11,18 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import browser
 from tests.server.conftest import HOSTILE, TOKEN, Server, copy_store, start_server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-LAUNCH: dict[str, Any] = {
-    "executable_path": CHROMIUM,
-    "args": [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-    ],
-}
 MAP_TEXT = "document.getElementById('map').data.map(t => (t.text || []).join('|')).join('|')"
 BARS = "document.getElementById('timeline').data[0].y.reduce((a, b) => a + b, 0)"
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: .ci/run must install Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**LAUNCH)
-        yield browser
-        browser.close()
+    with browser() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
@@ -105,9 +83,11 @@ def test_dashboard_filters_form_and_escaping(chromium: Any, tile_server: Server)
     page.locator("#map-panel").screenshot(path=str(ARTIFACTS / "dashboard-map-phase.png"))
     page.locator("#timeline-panel").screenshot(path=str(ARTIFACTS / "dashboard-timeline-phase.png"))
 
-    # the clash whose notes are markup: shown as text, never run
+    # the clash whose notes are markup (its own source's record): shown as text, never run
     page.select_option("#f-phase", value="")
     _drawn(page, 3)
+    page.select_option("#f-source", value="notes")
+    _drawn(page, 4)
     page.fill("#f-since", "2019-06-01")
     page.fill("#f-until", "2019-06-30")
     page.locator("#f-until").dispatch_event("change")
@@ -116,6 +96,7 @@ def test_dashboard_filters_form_and_escaping(chromium: Any, tile_server: Server)
     assert cell.first.inner_text() == HOSTILE
     assert page.locator("#events-table img").count() == 0
     page.locator("#events-panel").screenshot(path=str(ARTIFACTS / "dashboard-events-notes.png"))
+    page.select_option("#f-source", value="")
 
     # a defection added through the form, with the token, shows in the table
     rows_before = page.locator("#defections-table tbody tr").count()
@@ -154,7 +135,7 @@ def test_dashboard_filters_form_and_escaping(chromium: Any, tile_server: Server)
     expect(page.locator("#review-table tbody tr")).to_have_count(1)
 
     page.wait_for_selector("body[data-hotspots='yes']", state="attached", timeout=120_000)
-    assert page.locator("#hotspots-table tbody tr").count() > 0
+    page.locator("#hotspots-table tbody tr").first.wait_for(timeout=120_000)
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     assert page.title() == title, "no injected script ran"
     assert watch.outside == [], "the dashboard works offline"

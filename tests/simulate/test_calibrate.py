@@ -49,6 +49,18 @@ def test_store_statistics_are_the_run_statistics() -> None:
         assert observed.values[name] == pytest.approx(expected[name]), name
     assert observed.values["clashes_per_year"] > 0
     assert observed.window["country"] == "AFG" and observed.window["actor"] == "ISKP"
+    assert observed.window["source"] == "sim", "a simulation's events, the store's only source"
+
+
+def test_the_source_read_must_hold_events() -> None:
+    run = simulate(SMALL, Policy(), months=12, seed=3, label="source")
+    with rs.open() as store:
+        write_run(store, run, displacement=False)
+        with pytest.raises(InputError, match="no events from source 'acled'") as refused:
+            observed_statistics(store, source="acled")
+        assert refused.value.parameter == "source"
+        named = observed_statistics(store, source="sim")
+    assert named.window["source"] == "sim"
 
 
 def test_rows_pending_review_do_not_count() -> None:

@@ -133,6 +133,32 @@ def profile(
         phases=chosen,
         source=source,
     )
+    sections = {name: module.compute(dyad) for name, module in SECTION_MODULES.items()}
+    said = sourcing(dyad, sections["timeline"])
+    return Profile(
+        dyad=dyad,
+        **sections,
+        sources=said.sources,
+        warnings=said.warnings,
+        triangulation=said.triangulation,
+        citations=said.citations,
+    )
+
+
+@dataclass(frozen=True)
+class Sourcing:
+    """What a profile says of its sources (the fields of :class:`Profile` of the same names)."""
+
+    sources: tuple[dict[str, Any], ...]
+    warnings: tuple[str, ...]
+    triangulation: triangulation.Triangulation
+    citations: tuple[dict[str, str], ...]
+
+
+def sourcing(dyad: Dyad, clashes: timeline.Timeline) -> Sourcing:
+    """The sources ``dyad`` reads, the warnings on them (``clashes``: its timeline, for thin
+    data), the side-by-side comparison of overlapping sources and how to cite them."""
+    store = dyad.store
     read = provenance.sources(
         store,
         fusion.describe(store, dyad.source or fusion.FUSED, dyad.country)["sources"],
@@ -140,14 +166,11 @@ def profile(
         since=dyad.since,
         until=dyad.until,
     )
-    sections = {name: module.compute(dyad) for name, module in SECTION_MODULES.items()}
     windows = _windows(store, dyad)
     compared = triangulation.compute(dyad, windows)
-    return Profile(
-        dyad=dyad,
-        **sections,
+    return Sourcing(
         sources=tuple(read),
-        warnings=tuple(_warnings(dyad, read, windows, compared, sections["timeline"])),
+        warnings=tuple(_warnings(dyad, read, windows, compared, clashes)),
         triangulation=compared,
         citations=tuple(provenance.citations(read)),
     )

@@ -172,7 +172,8 @@ def compute(dyad: Dyad, windows: dict[str, tuple[dt.date, dt.date]]) -> Triangul
         return Triangulation()
     disagree = sum(m["disagree"] for p in pairs for m in p["measures"])
     compared = ", ".join(
-        f"{p['sources'][0]} and {p['sources'][1]} ({p['first']:%Y-%m-%d} to {p['last']:%Y-%m-%d})"
+        f"{p['sources'][0].upper()} and {p['sources'][1].upper()} "
+        f"({p['first']:%Y-%m-%d} to {p['last']:%Y-%m-%d})"
         for p in pairs
     )
     verdict = (

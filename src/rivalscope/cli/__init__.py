@@ -1,11 +1,11 @@
 """The ``rivalscope`` command: each command opens the store, calls one library function, prints.
 
 The commands are listed in the order of an analyst's day: make or get data (``synth``,
-``ingest``, ``fetch``, ``update``), check it (``info``, ``actors``, ``places``), code and review
-text (``code``, ``review``), look at it (``events``, ``profile``, ``export``), look ahead
-(``forecast``, ``simulate``) and share it (``serve``). What every command shares (``--db``,
-``--json``, the store opener, errors) is in :mod:`rivalscope.cli.common`; each group of commands
-has its own module, which imports ``common`` and never this package.
+``ingest``, ``fetch``, ``update``), check it (``info``, ``actors``, ``places``, ``links``), code
+and review text (``code``, ``review``), look at it (``events``, ``profile``, ``export``), look
+ahead (``forecast``, ``simulate``) and share it (``serve``). What every command shares (``--db``,
+``--json``, ``--source``, the store opener, errors) is in :mod:`rivalscope.cli.common`; each group
+of commands has its own module, which imports ``common`` and never this package.
 """
 
 from __future__ import annotations
@@ -18,7 +18,17 @@ import typer
 from typer.core import TyperGroup
 
 import rivalscope
-from rivalscope.cli import analysis, coding, fetch, forecast, ingest, serve, simulate, store
+from rivalscope.cli import (
+    analysis,
+    coding,
+    fetch,
+    forecast,
+    ingest,
+    links,
+    serve,
+    simulate,
+    store,
+)
 from rivalscope.cli.common import describe, fail, library_errors
 from rivalscope.errors import RivalscopeError
 
@@ -36,6 +46,7 @@ WORKFLOW: tuple[tuple[str, typer.Typer | Callable[..., Any]], ...] = (
     ("info", store.info),
     ("actors", store.actors_app),
     ("places", store.places_app),
+    ("links", links.links),
     ("code", coding.code_app),
     ("review", coding.review_app),
     ("events", analysis.events),

@@ -9,8 +9,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
-from rivalscope.cli.common import DbOption, JsonOption, err, fail, open_store, print_json
+from rivalscope.cli.common import (
+    DbOption,
+    JsonOption,
+    SourceOption,
+    err,
+    fail,
+    open_store,
+    print_json,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -58,14 +67,18 @@ def events(
     admin1: Annotated[str | None, typer.Option(help="Province code or name.")] = None,
     since: Annotated[str | None, typer.Option(help="First date, YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option(help="Last date, YYYY-MM-DD.")] = None,
-    source: Annotated[str | None, typer.Option(help="ucdp, acled, ...")] = None,
+    source: SourceOption = None,
     country: Annotated[str | None, typer.Option(help="ISO3 code or name.")] = None,
     fmt: Annotated[
         str, typer.Option("--format", help="csv, json (JSON Lines) or parquet.")
     ] = "csv",
     out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
 ) -> None:
-    """Export events matching the filters."""
+    """Export events matching the filters.
+
+    With --source fused (the default where two sources or more hold events), each real-world
+    event is one row, with the `sources` that recorded it and their `linked_ids`.
+    """
     if fmt not in FORMATS:
         raise fail(f"--format {fmt!r}: use csv, json or parquet")
     with open_store(db, write=False, flags={"event_type": "--type"}) as store:
@@ -94,6 +107,7 @@ def profile(
     phases: Annotated[
         Path | None, typer.Option(help="TOML file of [[phase]] tables (default: shipped phases).")
     ] = None,
+    source: SourceOption = None,
     as_json: JsonOption = False,
     html: Annotated[Path | None, typer.Option(help="Write the offline HTML report here.")] = None,
     redact: Annotated[
@@ -106,7 +120,14 @@ def profile(
 
     with open_store(db, write=redact, flags={"phases_file": "--phases"}) as store:
         result = run_profile(
-            store, actor, rival, country=country, since=since, until=until, phases_file=phases
+            store,
+            actor,
+            rival,
+            country=country,
+            since=since,
+            until=until,
+            phases_file=phases,
+            source=source,
         )
         if redact:
             result = result.redacted()
@@ -118,7 +139,17 @@ def profile(
     if data is not None:
         print_json(data)
         return
+    read = ", ".join(
+        f"{entry['source']} {entry['version']}" if entry.get("version") else entry["source"]
+        for entry in result.sources
+    )
+    err.print(
+        f"[bold]source[/]: {escape(str(result.dyad.source))} ({escape(read) or 'no events'})",
+        highlight=False,
+    )
     for name in SECTIONS:
-        err.print(f"[bold]{name}[/]: {getattr(result, name).summary}", highlight=False)
+        err.print(f"[bold]{name}[/]: {escape(getattr(result, name).summary)}", highlight=False)
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     if html is not None:
         err.print(f"report written to {html}", highlight=False)

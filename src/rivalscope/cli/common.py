@@ -1,5 +1,5 @@
-"""What every command shares: the ``--db`` and ``--json`` options, the one store opener, and the
-way results, progress and errors are shown.
+"""What every command shares: the ``--db``, ``--json`` and ``--source`` options, the one store
+opener, and the way results, progress and errors are shown.
 
 Data and ``--json`` objects go to stdout; progress, notes and errors go to stderr. Exit codes:
 0 success, 1 the analysis found a problem, 2 bad input or usage. A library error becomes one
@@ -34,6 +34,10 @@ DB_HELP = (
     "or spark:MASTER?data=DIR."
 )
 JSON_HELP = "Print one JSON object on stdout."
+SOURCE_HELP = (
+    "Which events to read: a source (ucdp, acled, text, ...) or fused (each real-world event "
+    "once, linked across sources). Default: fused where two sources or more hold events."
+)
 
 
 def db_option(help: str = DB_HELP) -> Any:
@@ -47,8 +51,15 @@ def json_option(help: str = JSON_HELP) -> Any:
     return typer.Option("--json", help=help)
 
 
+def source_option(help: str = SOURCE_HELP) -> Any:
+    """The ``--source`` option of every analysis (declared here only): the events it reads
+    (:func:`rivalscope.fusion.choose`)."""
+    return typer.Option("--source", help=help, show_default=False)
+
+
 DbOption = Annotated[str | None, db_option()]
 JsonOption = Annotated[bool, json_option()]
+SourceOption = Annotated[str | None, source_option()]
 
 Flags = Mapping[str, str]
 """A command's flags whose names differ from the library parameter they set:

@@ -19,6 +19,7 @@ from rivalscope.cli.common import (
     DbOption,
     Flags,
     JsonOption,
+    SourceOption,
     err,
     fail,
     open_store,
@@ -224,6 +225,7 @@ def forecast(
     country: CountryOption = None,
     since: SinceOption = None,
     phases: PhasesOption = None,
+    source: SourceOption = None,
     model: Annotated[
         PredictModel,
         typer.Option(help="auto: the learned model with the better backtest Brier score."),
@@ -273,6 +275,7 @@ def forecast(
             evaluate=evaluate,
             refit_every=refit_every,
             on_origin=on_origin,
+            source=source,
         )
         if html is not None:
             from rivalscope.forecast.report import write_html
@@ -306,6 +309,7 @@ def backtest_command(
     country: CountryOption = None,
     since: SinceOption = None,
     phases: PhasesOption = None,
+    source: SourceOption = None,
     model: Annotated[
         BacktestModel,
         typer.Option(help="The learned candidates to evaluate beside the two baselines."),
@@ -344,6 +348,7 @@ def backtest_command(
             learners=learners,
             refit_every=refit_every,
             on_origin=on_origin,
+            source=source,
         )
         if html is not None:
             from rivalscope.forecast.report import write_html

@@ -11,10 +11,19 @@ import typer
 from rich.markup import escape
 from rich.progress import TextColumn
 
-from rivalscope.cli.common import DbOption, JsonOption, err, open_store, print_json, progress
+from rivalscope.cli.common import (
+    DbOption,
+    JsonOption,
+    err,
+    library_errors,
+    open_store,
+    print_json,
+    progress,
+)
 
 if TYPE_CHECKING:
     from rivalscope import IngestResult
+    from rivalscope.fusion import Coverage
 
 app = typer.Typer(help="Ingest a source file into the store.", no_args_is_help=True)
 
@@ -22,6 +31,24 @@ EncodingOption = Annotated[
     str, typer.Option("--encoding", help="File encoding: utf-8, latin-1 or utf-16.")
 ]
 FileArgument = Annotated[Path, typer.Argument(help="CSV file (or .gz, or .zip holding one CSV).")]
+CoverageOption = Annotated[
+    str | None,
+    typer.Option(
+        "--coverage",
+        help="The window the file covers, FROM..TO (2019-04-01..2019-09-28), as its source "
+        "declares it (default: whole years for a UCDP GED release, else its events' dates).",
+        show_default=False,
+    ),
+]
+VersionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--version",
+        help="The source's version or release (25.1 for UCDP GED 25.1; an ACLED export's "
+        "date); default: from a UCDP file's name, an ACLED export's latest timestamp.",
+        show_default=False,
+    ),
+]
 
 
 def synth(
@@ -31,11 +58,25 @@ def synth(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 2015,
     ged_rows: Annotated[int, typer.Option(help="Rows of the UCDP-format file.")] = 20_000,
     acled_rows: Annotated[int, typer.Option(help="Rows of the ACLED-format file.")] = 15_000,
+    one_world: Annotated[
+        bool,
+        typer.Option(
+            "--one-world",
+            help="Write one world of events as both sources report it (2017-2023), with a "
+            "truth file linking each record to its event; --ged-rows and --acled-rows unused.",
+        ),
+    ] = False,
+    events: Annotated[
+        int, typer.Option("--events", min=0, help="True events in the world (with --one-world).")
+    ] = 20_000,
     as_json: JsonOption = False,
 ) -> None:
     """Write a SYNTHETIC Afghanistan 2015-2023 data set in UCDP GED and ACLED formats."""
     from rivalscope import synth as generator
 
+    if one_world:
+        _synth_world(out, events, seed, as_json)
+        return
     files = generator.generate(out, seed=seed, ged_rows=ged_rows, acled_rows=acled_rows)
     if as_json:
         print_json(
@@ -55,7 +96,53 @@ def synth(
     )
 
 
-def _ingest(source: str, file: Path, db: str | None, as_json: bool, encoding: str) -> None:
+def _synth_world(out: Path, events: int, seed: int, as_json: bool) -> None:
+    from rivalscope.synth_world import generate_world
+
+    files = generate_world(out, events, seed=seed)
+    if as_json:
+        print_json(
+            {
+                "ged_csv": str(files.ged_csv),
+                "acled_csv": str(files.acled_csv),
+                "truth_csv": str(files.truth_csv),
+                "events": files.events,
+                "ged_rows": files.ged_rows,
+                "acled_rows": files.acled_rows,
+                "synthetic": True,
+            }
+        )
+        return
+    err.print(
+        f"SYNTHETIC world of {files.events:,} events written: {files.ged_csv} "
+        f"({files.ged_rows:,} rows), {files.acled_csv} ({files.acled_rows:,} rows), "
+        f"truth in {files.truth_csv}",
+        highlight=False,
+    )
+
+
+def coverage_of(window: str | None, version: str | None) -> Coverage | None:
+    """The coverage declared by ``--coverage`` and ``--version`` (None when neither is given);
+    a malformed window stops the command naming ``--coverage``."""
+    from rivalscope.fusion import Coverage, parse_window
+
+    if window is None and version is None:
+        return None
+    first = last = None
+    if window is not None:
+        with library_errors():
+            first, last = parse_window(window)
+    return Coverage(version=version or None, first=first, last=last)
+
+
+def _ingest(
+    source: str,
+    file: Path,
+    db: str | None,
+    as_json: bool,
+    encoding: str,
+    coverage: Coverage | None = None,
+) -> None:
     from rivalscope.ingest import STEPS
 
     with (
@@ -69,7 +156,7 @@ def _ingest(source: str, file: Path, db: str | None, as_json: bool, encoding: st
                 task, completed=STEPS.index(name), description=f"{source} {file.name}: {name}"
             )
 
-        result = store.ingest(source, file, encoding=encoding, on_step=on_step)
+        result = store.ingest(source, file, encoding=encoding, on_step=on_step, coverage=coverage)
         shown.update(task, completed=len(STEPS))
     if as_json:
         print_json(result.to_dict())
@@ -113,6 +200,10 @@ SOURCES = {
 """Every ``rivalscope ingest`` command: the source, and what it reads."""
 
 
+EVENT_SOURCES = ("ucdp", "acled")
+"""The sources whose files may declare their coverage (``--coverage``, ``--version``)."""
+
+
 def _command(source: str, summary: str) -> Callable[..., None]:
     def command(
         file: FileArgument,
@@ -126,5 +217,21 @@ def _command(source: str, summary: str) -> Callable[..., None]:
     return command
 
 
+def _events_command(source: str, summary: str) -> Callable[..., None]:
+    def command(
+        file: FileArgument,
+        db: DbOption = None,
+        as_json: JsonOption = False,
+        encoding: EncodingOption = "utf-8",
+        coverage: CoverageOption = None,
+        version: VersionOption = None,
+    ) -> None:
+        _ingest(source, file, db, as_json, encoding, coverage_of(coverage, version))
+
+    command.__doc__ = summary
+    return command
+
+
 for _source, _summary in SOURCES.items():
-    app.command(_source)(_command(_source, _summary))
+    _make = _events_command if _source in EVENT_SOURCES else _command
+    app.command(_source)(_make(_source, _summary))

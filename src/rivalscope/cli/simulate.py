@@ -17,6 +17,7 @@ from rich.table import Table
 from rivalscope.cli.common import (
     DbOption,
     JsonOption,
+    SourceOption,
     db_option,
     err,
     fail,
@@ -265,6 +266,7 @@ def calibrate(
         str | None, typer.Option(help="First day of the data (default: ISKP's first event).")
     ] = None,
     until: Annotated[str | None, typer.Option(help="Last day of the data, YYYY-MM-DD.")] = None,
+    source: SourceOption = None,
     seed: SeedOption = 0,
     out: Annotated[Path, typer.Option(help="Posterior file to write.")] = Path("posterior.json"),
     as_json: JsonOption = False,
@@ -288,6 +290,7 @@ def calibrate(
             since=since,
             until=until,
             on_draw=lambda done: shown.update(task, completed=done),
+            source=source,
         )
     with library_errors():
         posterior.save(out)
@@ -297,7 +300,8 @@ def calibrate(
     for note in posterior.info.get("notes", []):
         err.print(f"note: {note}", highlight=False)
     observed = ", ".join(f"{k} {v:,.2f}" for k, v in posterior.observed.items() if v is not None)
-    err.print(f"observed: {observed}", highlight=False)
+    read = posterior.info.get("window", {}).get("source")
+    err.print(f"observed{f' ({read} events)' if read else ''}: {observed}", highlight=False)
     view = Table(
         "parameter", "median", "90% interval", "prior",
         title=f"Posterior: {posterior.size} of {posterior.draws} draws kept",

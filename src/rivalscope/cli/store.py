@@ -22,9 +22,13 @@ def info(
         bool, typer.Option("--quarantine", help="List quarantined rows and why.")
     ] = False,
 ) -> None:
-    """Show the store: sources, batches, counts, quarantine, unresolved names."""
+    """Show the store: sources, what each covers per country, batches, counts, quarantine,
+    unresolved names."""
+    import rivalscope.fusion as fusion
+
     with open_store(db, write=True) as store:
         summary = store.info()
+        summary["coverage"] = fusion.coverage(store).to_pylist()
         rows = store.quarantine().to_pylist() if quarantine else []
     if as_json:
         if quarantine:
@@ -56,6 +60,28 @@ def _print_info(summary: dict[str, Any]) -> None:
             str(row["batches"]),
         )
     console.print(view)
+    if summary["coverage"]:
+        view = Table(
+            "source",
+            "country",
+            "first",
+            "last",
+            "versions",
+            "batches",
+            "events",
+            title="Coverage (declared windows marked *)",
+        )
+        for row in summary["coverage"]:
+            view.add_row(
+                row["source"],
+                str(row["country_iso3"] or "?"),
+                str(row["first_date"]) + (" *" if row["declared"] else ""),
+                str(row["last_date"]),
+                row["versions"] or "",
+                str(row["batches"]),
+                f"{row['events']:,}",
+            )
+        console.print(view)
     view = Table("batch", "file", "read", "stored", "quarantined", "unchanged", title="Batches")
     for row in summary["batches"][-10:]:
         view.add_row(

@@ -17,10 +17,13 @@ The protocol (https://acleddata.com/api-documentation/getting-started, since 202
   ``deleted_timestamp``.
 
 Each events page is kept raw in the cache, written as a CSV with the export's columns, ingested
-by the same adapter as a downloaded export (:meth:`rivalscope.Store.ingest_acled`), then
-checkpointed. :func:`update_acled` fetches what changed since the largest ``timestamp`` stored
-for each earlier fetch's filters, then applies the deletions, each deleted event leaving the
-store for the ``deleted_events`` audit table.
+by the same adapter as a downloaded export (:meth:`rivalscope.Store.ingest`), then
+checkpointed. Each page records its coverage (:mod:`rivalscope.fusion.coverage`): its version is
+the day of the fetch, and a query from a first date declares the window's start (its end is the
+last event served: ACLED publishes with a lag, so the fetch day is no proof of coverage).
+:func:`update_acled` fetches what changed since the largest ``timestamp`` stored for each
+earlier fetch's filters, then applies the deletions, each deleted event leaving the store for
+the ``deleted_events`` audit table.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from rivalscope.fetch.checkpoint import (
 )
 from rivalscope.fetch.credentials import AcledCredentials
 from rivalscope.fetch.http import ApiClient, ApiError, RetryPolicy, Service
+from rivalscope.fusion.coverage import Coverage
 from rivalscope.store import Store
 
 if TYPE_CHECKING:
@@ -269,6 +273,19 @@ def _filters(scope: dict[str, Any]) -> dict[str, str]:
     return filters
 
 
+def _today() -> dt.date:
+    """The day of a fetch (UTC): the version of what ACLED served."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _coverage(scope: dict[str, Any], fetched: dt.date) -> Coverage:
+    """What a page of a query covers: ACLED as of the fetch day (its version) and, when the
+    query has a first date, the window's start."""
+    since = scope.get("since")
+    first = dt.date.fromisoformat(str(since)) if since else None
+    return Coverage(version=fetched.isoformat(), first=first)
+
+
 def _max_timestamp(rows: list[dict[str, Any]], field: str = "timestamp") -> int | None:
     stamps = [int(str(r[field])) for r in rows if str(r.get(field, "")).strip().isdigit()]
     return max(stamps) if stamps else None
@@ -285,6 +302,7 @@ def _page_events(
     """Page through the events endpoint from the run's cursor until an empty page."""
     page_size = int(run.params["page_size"])
     filters = _filters(run.params)
+    coverage = _coverage(run.params, _today())
     page = int(run.cursor) if run.cursor else 1
     while True:
         body = session.get(
@@ -293,7 +311,11 @@ def _page_events(
         )
         rows: list[dict[str, Any]] = body["data"]
         raw = cache.write_raw(page, body)
-        ingest = store.ingest_acled(cache.write_csv(page, ACLED_COLUMNS, rows)) if rows else None
+        ingest = (
+            store.ingest("acled", cache.write_csv(page, ACLED_COLUMNS, rows), coverage=coverage)
+            if rows
+            else None
+        )
         record_page(
             store,
             run,

@@ -9,7 +9,9 @@ list of events with the columns of the GED CSV. The yearly GED has versions like
 monthly Candidate events are served by the same resource under versions like ``25.0.9``.
 
 Each page is kept raw in the cache, written as a CSV with the GED CSV's columns, and ingested by
-the same adapter as a downloaded file (:meth:`rivalscope.Store.ingest_ucdp`), then checkpointed.
+the same adapter as a downloaded file (:meth:`rivalscope.Store.ingest`), then checkpointed. Each
+page records its coverage (:mod:`rivalscope.fusion.coverage`): the API version, and whole years
+for a yearly GED release.
 
 GED and Candidate coexist: a finished GED fetch supersedes the Candidate rows it covers. GED
 ``YY.1`` covers events up to 31 December of 20YY-1 (from ``--since`` when one was given, in the
@@ -44,6 +46,7 @@ from rivalscope.fetch.checkpoint import (
 )
 from rivalscope.fetch.credentials import UcdpToken
 from rivalscope.fetch.http import ApiClient, ApiError, RetryPolicy, Service, same_host_url
+from rivalscope.fusion.coverage import Coverage, is_annual_ged
 from rivalscope.store import Store
 
 if TYPE_CHECKING:
@@ -196,6 +199,11 @@ class UcdpQuery:
             "page_size": self.page_size,
         }
 
+    def coverage(self) -> Coverage:
+        """What each page of this query covers: the API version, whole years for a yearly GED
+        release (Candidate releases code months)."""
+        return Coverage(version=self.version, whole_years=is_annual_ged(self.version))
+
     def first_url(self, base: str) -> str:
         query: dict[str, str] = {"pagesize": str(self.page_size), "page": "0"}
         if self.country:
@@ -279,7 +287,9 @@ def fetch_ucdp(
                     raise ApiError(f"UCDP's NextPageUrl repeats the page just read ({current})")
             ingest = None
             if rows:
-                ingest = store.ingest_ucdp(cache.write_csv(page, GED_COLUMNS, rows))
+                ingest = store.ingest(
+                    "ucdp", cache.write_csv(page, GED_COLUMNS, rows), coverage=query.coverage()
+                )
             next_url = following if rows else None
             record_page(
                 store,

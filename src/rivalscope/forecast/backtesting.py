@@ -219,6 +219,7 @@ def spec_dict(spec: ForecastSpec) -> dict[str, Any]:
         "since": f"{spec.since:%Y-%m}",
         "until": f"{spec.until:%Y-%m}",
         "phases": [p.name for p in spec.phases],
+        "source": spec.source,
     }
 
 
@@ -364,6 +365,7 @@ def backtest(
     learners: Sequence[str] = LEARNERS,
     refit_every: int = 1,
     on_origin: OnOrigin | None = None,
+    source: str | None = None,
 ) -> Backtest:
     """Build the panel up to ``end`` and run :func:`run_backtest` on it.
 
@@ -381,6 +383,7 @@ def backtest(
         since=since,
         until=end,
         phases=phases,
+        source=source,
     )
     panel = build_panel(store, spec)
     return run_backtest(

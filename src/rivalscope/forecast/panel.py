@@ -118,7 +118,8 @@ def feature_names(spec: ForecastSpec) -> tuple[str, ...]:
 
 
 def build_panel(store: Store, spec: ForecastSpec) -> Panel:
-    """Build the unit-month panel for ``spec`` from the store's counted events.
+    """Build the unit-month panel for ``spec`` from the store's counted events of
+    ``spec.source``.
 
     Raises:
         InputError: the country has no units to forecast.
@@ -285,10 +286,16 @@ def _months(spec: ForecastSpec, start: dt.date) -> pa.Table:
 
 
 def _frame(store: Store, spec: ForecastSpec, start: dt.date) -> Dyad:
-    """The country and window as a :class:`Dyad`, whose readers apply the review filter (rows
-    pending review do not count); its actors play no part here."""
+    """The country, window and source as a :class:`Dyad`, whose readers apply the review filter
+    (rows pending review do not count); its actors play no part here."""
     return Dyad(
-        store, spec.actor, spec.rival or spec.actor, spec.country, start, month_end(spec.until)
+        store,
+        spec.actor,
+        spec.rival or spec.actor,
+        spec.country,
+        start,
+        month_end(spec.until),
+        source=spec.source,
     )
 
 

@@ -112,6 +112,7 @@ def predict(
     evaluate: int = DEFAULT_EVALUATE,
     refit_every: int = 1,
     on_origin: OnOrigin | None = None,
+    source: str | None = None,
 ) -> Forecast:
     """Forecast ``horizon`` months after ``until`` for every unit of the country.
 
@@ -125,6 +126,8 @@ def predict(
             the history is shorter); 0 skips it (then ``model`` must be named).
         refit_every: see :func:`rivalscope.forecast.backtesting.run_backtest`.
         on_origin: progress callback of the backtest.
+        source: the events read: a source or ``fused`` (see
+            :func:`rivalscope.forecast.spec.resolve`).
 
     Raises:
         InputError: an option is out of range, or the history is too short.
@@ -148,6 +151,7 @@ def predict(
         since=since,
         until=until,
         phases=phases,
+        source=source,
     )
     panel = build_panel(store, spec)
     learners = LEARNERS if model == "auto" else (model,)

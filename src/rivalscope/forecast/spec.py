@@ -74,6 +74,8 @@ class ForecastSpec:
         since: first month of the panel (first day).
         until: last observed month (first day); forecasts are for ``until + horizon``.
         phases: named periods, one indicator feature each.
+        source: the events read (:func:`rivalscope.fusion.choose`): a source's name, or
+            ``fused`` (each real-world event once).
     """
 
     actor: str
@@ -85,6 +87,7 @@ class ForecastSpec:
     since: dt.date
     until: dt.date
     phases: tuple[Phase, ...] = field(default_factory=tuple)
+    source: str = "fused"
 
     @property
     def target_month(self) -> dt.date:
@@ -92,12 +95,15 @@ class ForecastSpec:
         return add_months(self.until, self.horizon)
 
     def describe(self) -> str:
-        """The outcome in words, e.g. ``attacks by ISKP`` or ``clashes ISKP-TALIBAN``."""
+        """The outcome in words with the events read, e.g. ``attacks by ISKP (ucdp events)``
+        or ``clashes between ISKP and TALIBAN (fused events)``."""
         if self.outcome == "clash":
-            return f"clashes between {self.actor} and {self.rival}"
-        if self.outcome == "attack":
-            return f"attacks by {self.actor}"
-        return f"events involving {self.actor}"
+            words = f"clashes between {self.actor} and {self.rival}"
+        elif self.outcome == "attack":
+            words = f"attacks by {self.actor}"
+        else:
+            words = f"events involving {self.actor}"
+        return f"{words} ({self.source} events)"
 
 
 def resolve(
@@ -112,6 +118,7 @@ def resolve(
     since: str | dt.date | None = None,
     until: str | dt.date | None = None,
     phases: tuple[Phase, ...] | str | Path | None = None,
+    source: str | None = None,
 ) -> ForecastSpec:
     """Resolve names and defaults into a :class:`ForecastSpec`.
 
@@ -126,11 +133,16 @@ def resolve(
         since: first panel month; default: the actor's first month with an event there.
         until: last observed month; default: the month of the country's latest event.
         phases: phases, a TOML file of them, or None for the country's shipped phases.
+        source: the events read: a source (``ucdp``, ``acled``, ``text``, ...) or ``fused``
+            (each real-world event once); default ``fused`` where two sources or more hold
+            events in the country (:func:`rivalscope.fusion.choose`).
 
     Raises:
-        InputError: an option is out of range or the store holds nothing to forecast.
+        InputError: an option is out of range, the source holds no events, or the store holds
+            nothing to forecast.
         NotFoundError: an actor or the country is unknown.
     """
+    import rivalscope.fusion as fusion
     from rivalscope.analysis.context import default_phases, load_phases
 
     if outcome not in OUTCOMES:
@@ -148,12 +160,12 @@ def resolve(
             "the outcome clash needs a rival: clashes between the actor and whom?",
             parameter="rival",
         )
-    events = store.events_expr(actor=actor_id)
     if country is not None:
         iso3 = country_iso3(country)
         if iso3 is None:
             raise InputError(f"no country is called {country!r}")
     else:
+        events = store.events_expr(actor=actor_id, source=fusion.choose(store, source))
         located = events.filter(events.country_iso3.notnull())
         top = (
             located.group_by("country_iso3")
@@ -166,11 +178,13 @@ def resolve(
         if not top:
             raise InputError(f"the store holds no event of {actor_id} with a country")
         iso3 = str(top[0]["country_iso3"])
+    chosen_source = fusion.choose(store, source, iso3)
+    events = store.events_expr(actor=actor_id, source=chosen_source, country=iso3)
     in_country = events.filter(events.country_iso3 == iso3)
     first_event = in_country.date_start.min().to_pyarrow().as_py()
     if first_event is None:
-        raise InputError(f"the store holds no event of {actor_id} in {iso3}")
-    every = store.events_expr(country=iso3)
+        raise InputError(f"the store holds no event of {actor_id} in {iso3} ({chosen_source})")
+    every = store.events_expr(country=iso3, source=chosen_source)
     latest = parse_month(every.date_start.max().to_pyarrow().as_py(), "until")
     last_month = latest if until is None else parse_month(until, "until")
     if last_month > latest:
@@ -201,4 +215,5 @@ def resolve(
         since=first_month,
         until=last_month,
         phases=chosen,
+        source=chosen_source,
     )

@@ -182,8 +182,8 @@ def links(store: Store, *, country: str | None = None, event_id: str | None = No
 
 
 def stored_sources(store: Store, country: str | None = None) -> list[str]:
-    """The sources with events in the store (in ``country``), sorted."""
-    e = store.table("events")
+    """The sources with events that count in the store (in ``country``), sorted."""
+    e = store.counted("events")
     if country is not None:
         e = e.filter(e.country_iso3 == country)
     return sorted(str(s) for s in e.select("source").distinct().to_pyarrow().column(0).to_pylist())

@@ -31,8 +31,8 @@ class Coverage:
     Attributes:
         version: the source's version or release (``21.1`` for UCDP GED 21.1; an ACLED
             export's date); None when unknown.
-        first: the first day covered, when declared.
-        last: the last day covered, when declared.
+        first: the first day covered, when declared (else the first event's).
+        last: the last day covered, when declared (else the last event's).
         whole_years: the batch covers every year it has events in, in full (UCDP GED).
     """
 
@@ -43,25 +43,30 @@ class Coverage:
 
     @property
     def declared(self) -> bool:
-        """Whether the window was declared rather than read off the events."""
-        return self.first is not None
+        """Whether the window (or one end of it) was declared rather than read off the events."""
+        return self.first is not None or self.last is not None
 
     def sql(self, rows: str) -> tuple[str, list[Any]]:
         """``INSERT`` of the coverage rows of the batch ``batch_id`` (the first parameter) and
         ``source`` (the second) whose rows are the table ``rows``."""
-        if self.first is not None and self.last is not None:
-            first, last = "?", "?"
-            window: list[Any] = [self.first, self.last]
+        window: list[Any] = []
+        if self.first is not None:
+            first = "?"
+            window.append(self.first)
         elif self.whole_years:
             first = "make_date(CAST(extract(year FROM min(date_start)) AS INTEGER), 1, 1)"
+        else:
+            first = "min(date_start)"
+        if self.last is not None:
+            last = "?"
+            window.append(self.last)
+        elif self.whole_years:
             last = (
                 "make_date(CAST(extract(year FROM max(coalesce(date_end, date_start)))"
                 " AS INTEGER), 12, 31)"
             )
-            window = []
         else:
-            first, last = "min(date_start)", "max(coalesce(date_end, date_start))"
-            window = []
+            last = "max(coalesce(date_end, date_start))"
         return (
             f"""INSERT INTO coverage (batch_id, source, country_iso3, first_date, last_date,
                                       version, declared, events)

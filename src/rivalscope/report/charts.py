@@ -3,6 +3,7 @@ no tiles), so every figure renders offline from the inlined plotly.js alone."""
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
@@ -12,6 +13,21 @@ if TYPE_CHECKING:
     from rivalscope.analysis.profile import Profile
 
 COLORS = {"actor": "#b2182b", "rival": "#2166ac", "other": "#7f7f7f", "band": "#f0f0f0"}
+SOURCE_COLORS = {"ucdp": "#1b9e77", "acled": "#d95f02", "text": "#7570b3", "sim": "#e7298a"}
+"""Each known source's color where charts show its coverage."""
+OTHER_SOURCE_COLORS = ("#66a61e", "#e6ab02", "#a6761d", "#666666")
+
+
+def source_color(name: str, index: int) -> str:
+    """The color of a source's coverage (a known source's own, else one of a few by order)."""
+    return SOURCE_COLORS.get(name, OTHER_SOURCE_COLORS[index % len(OTHER_SOURCE_COLORS)])
+
+
+def plot_text(value: object) -> str:
+    """Text from the data as plotly.js shows it: its few tags (``<b>``, ``<a>``, ...) escaped."""
+    return html.escape(str(value), quote=False)
+
+
 LAYOUT: dict[str, Any] = {
     "template": "plotly_white",
     "height": 360,
@@ -31,8 +47,11 @@ def new_figure(**layout: Any) -> go.Figure:
 def timeline(profile: Profile) -> go.Figure:
     """Monthly clashes (bars), clash deaths (line) and each side's attacks, with phase bands."""
     dyad, monthly = profile.dyad, profile.timeline.monthly.to_pydict()
+    windows = coverage_windows(profile)
+    strip = min(0.3, 0.07 * len(windows))
     figure = new_figure(
-        yaxis={"title": "events per month"},
+        height=LAYOUT["height"] + 26 * len(windows),
+        yaxis={"title": "events per month", "domain": [strip + 0.06 if windows else 0, 1]},
         yaxis2={"title": "deaths", "overlaying": "y", "side": "right"},
     )
     months = monthly.get("month", [])
@@ -83,7 +102,84 @@ def timeline(profile: Profile) -> go.Figure:
             font={"size": 9, "color": "#666"},
             textangle=-20,
         )
+    _draw_coverage(figure, windows, strip)
     return figure
+
+
+def coverage_windows(profile: Profile) -> list[dict[str, Any]]:
+    """Each source read with a known window: ``source``, ``first``, ``last``, ``version``,
+    ``color`` and ``label`` (``ACLED coverage``), in the profile's order."""
+    return [
+        {
+            "source": entry["source"],
+            "first": entry["first_date"],
+            "last": entry["last_date"],
+            "version": entry.get("version"),
+            "color": source_color(str(entry["source"]), index),
+            "label": f"{str(entry['source']).upper()} coverage",
+        }
+        for index, entry in enumerate(profile.sources)
+        if entry.get("first_date") is not None and entry.get("last_date") is not None
+    ]
+
+
+def _draw_coverage(figure: go.Figure, windows: list[dict[str, Any]], strip: float) -> None:
+    """Shade each source's coverage window over the chart, and draw it as a labelled bar in a
+    strip under the chart (one row per source), so the eye sees where each starts and stops."""
+    if not windows:
+        return
+    labels = [plot_text(w["label"]) for w in windows]
+    figure.update_layout(
+        yaxis3={
+            "domain": [0, strip],
+            "anchor": "x",
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": list(reversed(labels)),
+            "showgrid": False,
+            "fixedrange": True,
+            "tickfont": {"size": 10},
+        },
+    )
+    for window, label in zip(windows, labels, strict=True):
+        color, first, last = window["color"], window["first"], window["last"]
+        figure.add_shape(
+            type="rect",
+            xref="x",
+            yref="y domain",
+            x0=first,
+            x1=last,
+            y0=0,
+            y1=1,
+            fillcolor=color,
+            opacity=0.08,
+            layer="below",
+            line_width=0,
+        )
+        for edge in (first, last):
+            figure.add_shape(
+                type="line",
+                xref="x",
+                yref="y domain",
+                x0=edge,
+                x1=edge,
+                y0=0,
+                y1=1,
+                line={"color": color, "width": 1, "dash": "dash"},
+                opacity=0.7,
+            )
+        version = f", version {plot_text(window['version'])}" if window["version"] else ""
+        figure.add_scatter(
+            x=[first, last],
+            y=[label, label],
+            yaxis="y3",
+            mode="lines",
+            line={"color": color, "width": 12},
+            name=label,
+            legendgroup="coverage",
+            hovertext=f"{label}: {first} to {last}{version}",
+            hoverinfo="text",
+        )
 
 
 def _scale(values: list[float]) -> list[str]:
@@ -193,11 +289,21 @@ def phases(profile: Profile) -> go.Figure:
     """Rate ratios (after / before) with 95% intervals at each phase boundary, per measure."""
     rows = profile.phases.boundaries.to_pylist()
     figure = new_figure(xaxis={"title": "rate ratio, after / before (log scale)", "type": "log"})
+
+    def label(row: dict[str, Any]) -> str:
+        edge = row.get("coverage_edge")
+        marked = f" ⚠ {plot_text(str(edge).upper())} coverage edge" if edge else ""
+        return f"{plot_text(row['after'][:30])} ({row['boundary']}){marked}"
+
     for measure in ("clashes", "attacks", "deaths", "spread"):
         picked = [r for r in rows if r["measure"] == measure and r["rate_ratio"]]
         figure.add_scatter(
             x=[r["rate_ratio"] for r in picked],
-            y=[f"{r['after'][:30]} ({r['boundary']})" for r in picked],
+            y=[label(r) for r in picked],
+            marker={
+                "symbol": ["circle-open" if r.get("coverage_edge") else "circle" for r in picked],
+                "size": 9,
+            },
             error_x={
                 "type": "data",
                 "symmetric": False,
@@ -206,6 +312,14 @@ def phases(profile: Profile) -> go.Figure:
             },
             mode="markers",
             name=measure,
+        )
+    if any(r.get("coverage_edge") and r["rate_ratio"] for r in rows):
+        figure.add_scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            marker={"symbol": "circle-open", "size": 9, "color": "#555"},
+            name="open: on a source's coverage edge (⚠)",
         )
     figure.add_vline(x=1, line={"color": "#999", "dash": "dash"})
     return figure

@@ -1,7 +1,10 @@
 """The rivalry profile as one self-contained HTML file: plotly.js inlined, no CDN, no tiles.
 
-One section per profile section: its summary, its chart and its tables. The page itself (the
-inlined scripts, the Content-Security-Policy, escaping) is :mod:`rivalscope.report.page`'s.
+A Sources block first (the sources read, their versions, windows and batches, and the
+profile's warnings), then one section per profile section: its summary, where two sources cover
+the dyad its figures side by side with a verdict, its chart and its tables; last, how to cite
+each source. The page itself (the inlined scripts, the Content-Security-Policy, escaping) is
+:mod:`rivalscope.report.page`'s.
 """
 
 from __future__ import annotations
@@ -76,17 +79,124 @@ def _tables(name: str, section: Any) -> list[dict[str, Any]]:
 
 
 def _extra_tables(name: str, profile: Profile) -> list[dict[str, Any]]:
-    """The deadliest clashes, with their sources' own words, under the timeline."""
+    """The deadliest clashes, with their sources' own words, under the timeline (a fused
+    event names every source that recorded it)."""
     if name != "timeline":
         return []
     clashes = profile.dyad.clashes()
+    recorded_by = "sources" if "sources" in clashes.columns else "source"
     deadliest = (
         clashes.order_by([clashes.fatalities_best.desc(), clashes.date_start])
         .limit(15)
-        .select("date_start", "admin1_code", "admin1", "fatalities_best", "source", "notes")
+        .select("date_start", "admin1_code", "admin1", "fatalities_best", recorded_by, "notes")
         .to_pyarrow()
     )
     return [table("deadliest clashes", deadliest, _cell)]
+
+
+def _window(first: Any, last: Any) -> str:
+    if first is None and last is None:
+        return "unknown"
+    return f"{_cell(first) or '?'} to {_cell(last) or '?'}"
+
+
+def _batches(batches: list[str]) -> str:
+    shown = ", ".join(batches[:3])
+    more = f" and {len(batches) - 3} more" if len(batches) > 3 else ""
+    return f"{len(batches)}: {shown}{more}" if batches else "0"
+
+
+def sources_table(profile: Profile) -> dict[str, Any]:
+    """The sources read, as the Sources block shows them: source, version, window, events,
+    batches."""
+    return {
+        "title": "sources read",
+        "columns": ["source", "version", "window covered", "events in the profile", "batches"],
+        "rows": [
+            [
+                str(entry["source"]).upper(),
+                entry.get("version") or "not recorded",
+                _window(entry.get("first_date"), entry.get("last_date")),
+                _cell(entry.get("events", 0)),
+                _batches(list(entry.get("batches") or [])),
+            ]
+            for entry in profile.sources
+        ],
+        "more": 0,
+    }
+
+
+def verdict(row: dict[str, Any]) -> str:
+    """A compared measure's verdict: agree within noise or disagree beyond noise, with p."""
+    p_value = row.get("p_value")
+    if p_value is None:
+        return "not tested (not a count of events)"
+    shown = "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+    if row.get("disagree"):
+        return f"disagree beyond noise ({shown})"
+    return f"agree within noise ({shown})"
+
+
+def _figure(value: Any) -> str:
+    if value is None:
+        return ""
+    number = float(value)
+    return f"{int(number):,}" if number.is_integer() else f"{number:,.1f}"
+
+
+def compared(profile: Profile, section: str) -> list[dict[str, Any]]:
+    """The section's figures side by side, one small table per pair of sources (none when
+    only one source covers the dyad)."""
+    pairs: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in profile.triangulation.rows(section):
+        pairs.setdefault((tuple(row["sources"]), row["first"], row["last"]), []).append(row)
+    shown = []
+    for (names, first, last), rows in pairs.items():
+        upper = [str(n).upper() for n in names]
+        shown.append(
+            {
+                "title": (
+                    f"{' and '.join(upper)} side by side, {_window(first, last)} "
+                    "(the days both cover)"
+                ),
+                "columns": ["measure", *upper, "verdict"],
+                "rows": [
+                    {
+                        "cells": [
+                            row["label"],
+                            *(_figure(row["values"].get(n)) for n in names),
+                            verdict(row),
+                        ],
+                        "disagree": bool(row.get("disagree")),
+                    }
+                    for row in rows
+                ],
+            }
+        )
+    return shown
+
+
+def _citations(profile: Profile) -> list[dict[str, Any]]:
+    return [
+        {
+            **entry,
+            "source": str(entry.get("source", "")).upper(),
+            "link": str(entry.get("url") or "").startswith(("https://", "http://")),
+        }
+        for entry in profile.citations
+    ]
+
+
+def read_line(profile: Profile) -> str:
+    """What the profile reads, in one sentence."""
+    source = profile.dyad.source
+    names = [str(entry["source"]).upper() for entry in profile.sources]
+    if source == "fused":
+        behind = " and ".join(names) if names else "no source"
+        return f"Events read: fused, each real-world event once, linked across {behind}."
+    if source is None:
+        return "Events read: every event that counts, whatever its source."
+    return f"Events read: {str(source).upper()} only."
 
 
 def report_page(profile: Profile, *, redact: bool = False) -> Page:
@@ -108,6 +218,7 @@ def report_page(profile: Profile, *, redact: bool = False) -> Page:
                 "title": TITLES[name],
                 "summary": section.summary,
                 "figure": figure_json(FIGURES[name](profile)),
+                "compared": compared(profile, name),
                 "tables": _tables(name, section) + _extra_tables(name, profile),
             }
         )
@@ -126,6 +237,11 @@ def report_page(profile: Profile, *, redact: bool = False) -> Page:
         phases=dyad.phases,
         sections=sections,
         redacted=redact,
+        read=read_line(profile),
+        sources=sources_table(profile),
+        warnings=list(profile.warnings),
+        agreement=profile.triangulation.summary if profile.triangulation.pairs else "",
+        citations=_citations(profile),
     )
 
 

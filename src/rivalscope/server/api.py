@@ -20,13 +20,15 @@ from pydantic import BeforeValidator, Field
 from starlette.background import BackgroundTask
 
 import rivalscope
+import rivalscope.fusion as fusion
 import rivalscope.review as review
 import rivalscope.server.models as models
 import rivalscope.server.profiles as profiles
 import rivalscope.server.queries as queries
 from rivalscope.analysis.context import plain
 from rivalscope.analysis.profile import SECTIONS
-from rivalscope.errors import RivalscopeError
+from rivalscope.errors import NotFoundError, RivalscopeError
+from rivalscope.places import country_iso3
 from rivalscope.redact import redact_table, store_secret
 from rivalscope.server.auth import token_matches
 from rivalscope.server.models import TEXT, iso_date
@@ -97,6 +99,26 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _blank_is_default(value: object) -> object:
+    """An empty ``source`` (``?source=``, a form's first option) means the default."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+SourceQuery = Annotated[
+    str | None,
+    Query(
+        pattern=TEXT,
+        max_length=60,
+        description=(
+            "The events read: a stored source (ucdp, acled, text, ...) or fused (each "
+            "real-world event once, linked across sources). Empty or left out: fused where two "
+            "sources or more hold events, else the one source there."
+        ),
+    ),
+    BeforeValidator(_blank_is_default),
+]
+
+
 def _json(body: bytes, status: int = 200) -> Response:
     return Response(body, status_code=status, media_type="application/json")
 
@@ -155,7 +177,11 @@ async def info(ctx: Context) -> Response:
 def _store_info(ctx: ServerContext) -> Any:
     with ctx.state.reader() as reader:
         return ctx.state.cache.get_or_compute(
-            (reader.version, "info"), lambda: plain(reader.store.info())
+            (reader.version, "info"),
+            lambda: {
+                **plain(reader.store.info()),
+                "coverage": queries.rows(fusion.coverage(reader.store)),
+            },
         )
 
 
@@ -204,9 +230,7 @@ async def events(
     until: Annotated[
         dt.date | None, Query(description="Last date (inclusive)."), BeforeValidator(iso_date)
     ] = None,
-    source: Annotated[
-        str | None, Query(pattern=TEXT, max_length=60, description="ucdp, acled, ...")
-    ] = None,
+    source: SourceQuery = None,
     country: Annotated[
         str | None, Query(pattern=TEXT, max_length=100, description="ISO3 or name.")
     ] = None,
@@ -221,7 +245,8 @@ async def events(
     ] = "json",
 ) -> Response:
     """Events matching the filters of `rivalscope events`, in (date_start, event_id) order:
-    a page at a time with a cursor, or all of them as CSV, JSON Lines or Parquet."""
+    a page at a time with a cursor, or all of them as CSV, JSON Lines or Parquet. Fused events
+    carry the `sources` that recorded them and their `linked_ids`."""
     filters = queries.EventFilters(actor, rival, event_type, admin1, since, until, source, country)
     if format != "json":
         return await run_in_threadpool(_download, ctx, filters, format)
@@ -398,12 +423,15 @@ async def profile(
     country: CountryQuery = None,
     since: SinceQuery = None,
     until: UntilQuery = None,
+    source: SourceQuery = None,
 ) -> Response:
-    """The rivalry profile's sections (`rivalscope profile --json`), one at a time or all.
-    The first request for a dyad computes them; later ones on the same snapshot are served
-    from memory."""
+    """The rivalry profile's sections (`rivalscope profile --json`), one at a time or all,
+    with what the profile says of its sources whatever the sections: the source read, the
+    `sources` (versions, windows, batches), `warnings`, `triangulation` (each section's
+    figures side by side where two sources overlap) and `citations`. The first request for a
+    dyad computes them; later ones on the same snapshot are served from memory."""
     names = tuple(name for name in SECTIONS if section is None or name in section)
-    request = profiles.ProfileRequest(actor, rival, country, since, until)
+    request = profiles.ProfileRequest(actor, rival, country, since, until, source)
     return await _cached(
         ctx,
         ("profile", request, names),
@@ -436,14 +464,15 @@ async def dyad(
     event_type: Annotated[
         models.EventType | Literal["all"], Query(alias="type", description="Default: clash.")
     ] = "clash",
-    source: Annotated[str | None, Query(pattern=TEXT, max_length=60)] = None,
+    source: SourceQuery = None,
     phase: Annotated[
         str | None,
         Query(pattern=TEXT, max_length=200, description="One of the dyad's phases, by name."),
     ] = None,
 ) -> Response:
     """What the dashboard draws: events between the two per province (with tile-grid cells)
-    and per month, under the filters, with the dyad's phases and sources."""
+    and per month, under the filters, with the dyad's phases, the source read and the sources
+    behind it (versions and coverage windows), and the sources one can choose."""
 
     def build(reader: Reader) -> dict[str, Any]:
         data = queries.dyad_summary(
@@ -461,6 +490,62 @@ async def dyad(
 
     key = ("dyad", actor, rival, country, since, until, event_type, source, phase)
     return await _cached(ctx, key, build)
+
+
+def _iso3(country: str | None) -> str | None:
+    if country is None:
+        return None
+    iso3 = country_iso3(country)
+    if iso3 is None:
+        raise NotFoundError(f"no country is called {country!r}", parameter="country")
+    return iso3
+
+
+@router.get(
+    "/coverage", response_model=models.CoverageOut, tags=["sources"], responses=LOOKUP_ERRORS
+)
+async def coverage(ctx: Context, country: CountryQuery = None) -> Response:
+    """What each source covers, per country: its first and last day, versions, whether a batch
+    declared its window, batches and stored events."""
+
+    def build(reader: Reader) -> dict[str, Any]:
+        table = fusion.coverage(reader.store, _iso3(country))
+        return {"coverage": queries.rows(table), "snapshot_version": reader.version}
+
+    return await _cached(ctx, ("coverage", country), build)
+
+
+MAX_LINKS = 10_000
+
+
+@router.get("/links", response_model=models.LinksOut, tags=["sources"], responses=LOOKUP_ERRORS)
+async def links(
+    ctx: Context,
+    country: CountryQuery = None,
+    event_id: Annotated[
+        str | None,
+        Query(
+            pattern=TEXT,
+            max_length=300,
+            description="Only the cluster holding this event (`ucdp:123`, or a fused event's "
+            "`fused:...` id).",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LINKS, description="Most records returned.")] = 1000,
+) -> Response:
+    """Records of different sources linked as one real-world event, by cluster: `cluster_id`,
+    `event_id`, `source`, `source_id`, `country_iso3` and `score`."""
+
+    def build(reader: Reader) -> dict[str, Any]:
+        table = fusion.links(reader.store, country=_iso3(country), event_id=event_id)
+        return {
+            "links": queries.rows(table.slice(0, limit)),
+            "total": table.num_rows,
+            "limit": limit,
+            "snapshot_version": reader.version,
+        }
+
+    return await _cached(ctx, ("links", country, event_id, limit), build)
 
 
 @router.get(
@@ -577,6 +662,6 @@ def decide(ctx: Context, decision: models.ReviewDecision) -> Response:
             kind=decision.kind,
             reviewer=decision.reviewer or "api",
         ),
-        tables={"reviews"},
+        tables={"reviews", "event_links", "fused_events"},
     )
     return _json(json_bytes({"changed": changed, "snapshot_version": ctx.state.version}))

@@ -20,11 +20,12 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 import rivalscope
+import rivalscope.fusion as fusion
 from rivalscope.errors import InputError, NotFoundError, StoreError
 from rivalscope.report.html import report_page
 from rivalscope.report.page import environment
 from rivalscope.schema import EVENT_TYPES
-from rivalscope.server.api import CountryQuery, SinceQuery, UntilQuery, context
+from rivalscope.server.api import CountryQuery, SinceQuery, SourceQuery, UntilQuery, context
 from rivalscope.server.models import TEXT
 from rivalscope.server.profiles import ProfileRequest, whole_profile
 from rivalscope.server.security import PAGE_POLICY
@@ -76,7 +77,8 @@ def static(name: str) -> Response:
 
 
 def _top_dyads(store: Any, limit: int = 12) -> list[dict[str, Any]]:
-    t = store.counted("events")
+    """The pairs that clash most, each real-world clash counted once (the default source)."""
+    t = fusion.view(store, fusion.choose(store, None))
     t = t.filter((t.event_type == "clash") & t.actor1.notnull() & t.actor2.notnull())
     t = t.filter(t.actor1 != t.actor2)
     pairs = t.mutate(a=ibis.least(t.actor1, t.actor2), b=ibis.greatest(t.actor1, t.actor2))
@@ -163,8 +165,10 @@ def dyad_page(
     actor: Annotated[str, Path(pattern=TEXT, max_length=120)],
     rival: Annotated[str, Path(pattern=TEXT, max_length=120)],
     country: CountryQuery = None,
+    source: SourceQuery = None,
 ) -> HTMLResponse:
-    """The dashboard of one dyad: map, timeline, events, defections, hotspots, review."""
+    """The dashboard of one dyad: the sources read, map, timeline, events, defections,
+    hotspots, review."""
     ctx = context(request)
     try:
         with ctx.state.reader() as reader:
@@ -175,13 +179,14 @@ def dyad_page(
         return _problem(exc, 404)
     except (InputError, StoreError) as exc:
         return _problem(exc, 422 if isinstance(exc, InputError) else 503)
-    query = urlencode({"country": country}) if country else ""
+    query = urlencode({k: v for k, v in (("country", country), ("source", source)) if v})
     report = f"/report/{quote(a, safe='')}/{quote(r, safe='')}" + (f"?{query}" if query else "")
     return _page(
         "dashboard.html.j2",
         actor=a,
         rival=r,
         country=country or "",
+        source=source or "",
         report_href=report,
         event_types=EVENT_TYPES,
         writes=ctx.token is not None,
@@ -197,14 +202,24 @@ def report(
     country: CountryQuery = None,
     since: SinceQuery = None,
     until: UntilQuery = None,
+    source: SourceQuery = None,
 ) -> HTMLResponse:
-    """The offline HTML report of ``rivalscope profile --html``, for this snapshot, with the
-    policy that allows exactly its inline scripts."""
+    """The offline HTML report of ``rivalscope profile --html``, for this snapshot and source,
+    with the policy that allows exactly its inline scripts."""
     ctx = context(request)
     try:
         with ctx.state.reader() as reader:
-            dyad = ProfileRequest(actor, rival, country, since, until).dyad(reader)
-            key = (reader.version, "report", dyad.actor, dyad.rival, dyad.country, since, until)
+            dyad = ProfileRequest(actor, rival, country, since, until, source).dyad(reader)
+            key = (
+                reader.version,
+                "report",
+                dyad.actor,
+                dyad.rival,
+                dyad.country,
+                since,
+                until,
+                dyad.source,
+            )
             page = ctx.state.cache.get_or_compute(
                 key,
                 lambda: report_page(

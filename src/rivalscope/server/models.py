@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
-from rivalscope.schema import DEFECTION_COLUMNS, EVENT_COLUMNS, EVENT_TYPES
+from rivalscope.schema import DEFECTION_COLUMNS, EVENT_TYPES, FUSED_COLUMNS
 
 TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 """Text without control characters (tab and line breaks allowed): what every text parameter
@@ -70,10 +70,13 @@ class Error(BaseModel):
 
 Event: Any = create_model(  # type: ignore[call-overload]
     "Event",
-    __doc__="One event in the canonical schema (see docs/data-sources.md).",
+    __doc__=(
+        "One event in the canonical schema (see docs/data-sources.md); a fused event also has "
+        "`sources` (those that recorded it) and `linked_ids` (their event ids)."
+    ),
     **{
         name: (_SQL_TYPES[sql_type] | None, None)
-        for name, sql_type in EVENT_COLUMNS
+        for name, sql_type in FUSED_COLUMNS
         if name != "row_hash"
     },
 )
@@ -167,7 +170,8 @@ class ServerStatus(BaseModel):
 
 
 class Info(BaseModel):
-    """The store summary of ``rivalscope info`` (null until a first snapshot) and the server's
+    """The store summary of ``rivalscope info`` with ``coverage`` (each source's coverage per
+    country, as ``/api/coverage`` gives it; null until a first snapshot) and the server's
     state."""
 
     store: dict[str, Any] | None
@@ -181,8 +185,31 @@ class PhaseOut(BaseModel):
     description: str
 
 
+class SourceRead(BaseModel):
+    """A source an answer read: its version, the window it covers in the country, its events
+    in the window and the batches they came from."""
+
+    source: str
+    version: str | None
+    first_date: dt.date | None
+    last_date: dt.date | None
+    events: int
+    batches: list[str]
+
+
+class Citation(BaseModel):
+    """How to cite a source read, and the terms it is used under."""
+
+    source: str
+    name: str
+    citation: str
+    terms: str
+    url: str
+
+
 class ProfileOut(BaseModel):
-    """Sections of the rivalry profile (each as ``rivalscope profile --json`` gives it)."""
+    """Sections of the rivalry profile (each as ``rivalscope profile --json`` gives it), with
+    what the profile says of its sources."""
 
     actor: str
     rival: str
@@ -190,7 +217,55 @@ class ProfileOut(BaseModel):
     since: dt.date | None
     until: dt.date | None
     phases: list[PhaseOut]
+    source: str | None = Field(description="The events read: a source, or fused.")
+    sources: list[SourceRead]
+    warnings: list[str] = Field(
+        description="Plain sentences on what limits the profile: coverage gaps, disagreements "
+        "between sources beyond reporting noise, thin data."
+    )
     sections: dict[str, dict[str, Any]]
+    triangulation: dict[str, Any] = Field(
+        description="`pairs` of overlapping sources, each with `sources`, `first`, `last` and "
+        "`measures` (section, label, values per source, p_value, disagree, sentence), and a "
+        "`summary`."
+    )
+    citations: list[Citation]
+    snapshot_version: int
+
+
+class CoverageRow(BaseModel):
+    source: str
+    country_iso3: str | None
+    first_date: dt.date
+    last_date: dt.date
+    declared: bool = Field(description="A batch declared its window (else read off its events).")
+    batches: int
+    versions: str | None
+    events: int
+
+
+class CoverageOut(BaseModel):
+    """What each source covers, per country."""
+
+    coverage: list[CoverageRow]
+    snapshot_version: int
+
+
+class LinkRow(BaseModel):
+    cluster_id: str
+    event_id: str
+    source: str
+    source_id: str | None
+    country_iso3: str
+    score: float | None
+
+
+class LinksOut(BaseModel):
+    """Records of different sources linked as one event, by cluster (the first `limit`)."""
+
+    links: list[LinkRow]
+    total: int = Field(description="Records matching, before the limit.")
+    limit: int
     snapshot_version: int
 
 
@@ -223,10 +298,12 @@ class DyadSummary(BaseModel):
     since: dt.date | None
     until: dt.date | None
     event_type: str
-    source: str | None
+    source: str | None = Field(description="The events read: a source, or fused.")
     phase: str | None
     phases: list[PhaseOut]
-    sources: list[str]
+    sources: list[str] = Field(description="The sources holding events in the country.")
+    source_choices: list[str] = Field(description="What `source` may be (fused first).")
+    read: list[SourceRead] = Field(description="The sources behind the events read.")
     events: int
     deaths: int
     unplaced: int = Field(description="Events matching the filters without a known province.")

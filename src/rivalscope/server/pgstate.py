@@ -10,8 +10,8 @@ A DuckDB file locks other processes out, so the server reads a snapshot of it
 * **Changes** made by anyone (another server, ``rivalscope ingest --db postgresql://...``) are
   noticed by a watcher that asks the database every ``refresh_seconds`` for a cheap change
   signature (the ingest batches, the review entries and decisions, the registry, the loaded
-  boundaries, the deletion audit, the store settings). When it differs, the version moves on
-  and the result cache is cleared.
+  boundaries, the deletion audit, the store settings, the links between sources). When it
+  differs, the version moves on and the result cache is cleared.
 * **Writes** go through one read-write store, one at a time under a lock; the version moves on
   as soon as a write is done, so the writer's next read sees it.
 * **Busy** never happens: other clients' writes do not block the server's reads or writes (the
@@ -51,9 +51,12 @@ _SIGNATURE = """SELECT
   (SELECT count(*) FROM actor_aliases), (SELECT max(xmin::text::bigint) FROM actor_aliases),
   (SELECT count(*) FROM places WHERE geometry IS NOT NULL),
   (SELECT max(xmin::text::bigint) FROM places),
-  (SELECT count(*) FROM deleted_events), (SELECT count(*) FROM meta)"""
+  (SELECT count(*) FROM deleted_events), (SELECT count(*) FROM meta),
+  (SELECT max(xmin::text::bigint) FROM meta),
+  (SELECT count(*) FROM event_links), (SELECT max(xmin::text::bigint) FROM event_links)"""
 """What changes whenever the data served changes: every write through the library records a
-batch, a review entry or decision, or rewrites the registry, the places or the settings."""
+batch, a review entry or decision, or rewrites the registry, the places or the settings; a
+relink across sources (new link settings) rewrites the links."""
 
 
 class PostgresState(Watched):

@@ -9,16 +9,18 @@ import binascii
 import datetime as dt
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
+import rivalscope.fusion as fusion
 from rivalscope.analysis.context import Dyad, month_start, plain
 from rivalscope.analysis.tiles import tile_layout
 from rivalscope.errors import InputError, NotFoundError
+from rivalscope.fusion import provenance
 from rivalscope.places import country_iso3, country_name
 from rivalscope.schema import DEFECTION_COLUMN_NAMES, EVENT_TYPES
 
@@ -225,11 +227,15 @@ def dyad_summary(
         since: first date (inclusive).
         until: last date (inclusive).
         event_type: one of the event types, or ``all``.
-        source: only events from this source.
+        source: the events read: a stored source or ``fused`` (each real-world event once);
+            default: ``fused`` where two sources or more hold events in the country.
         phase: only events in this phase of the dyad's phases (intersected with the dates).
 
     Returns:
-        The fields of :class:`rivalscope.server.models.DyadSummary` (without the version).
+        The fields of :class:`rivalscope.server.models.DyadSummary` (without the version):
+        ``source`` is the source read, ``read`` the sources behind it (version, coverage
+        window, events, batches), ``sources`` the stored sources in the country and
+        ``source_choices`` what may be chosen (``fused`` first where it differs from each).
     """
     if event_type != "all" and event_type not in EVENT_TYPES:
         raise InputError(f"unknown event type {event_type!r}: use all or {', '.join(EVENT_TYPES)}")
@@ -241,7 +247,7 @@ def dyad_summary(
             raise NotFoundError(f"no country is called {country!r}")
     else:
         iso3 = main_country(store, actor, rival)
-    dyad = Dyad.of(store, actor, rival, country=iso3, since=since, until=until)
+    dyad = Dyad.of(store, actor, rival, country=iso3, since=since, until=until, source=source)
     window_since, window_until = since, until
     if phase is not None:
         chosen = next((p for p in dyad.phases if p.name == phase), None)
@@ -251,16 +257,20 @@ def dyad_summary(
         last = chosen.end - dt.timedelta(days=1) if chosen.end else None
         window_since = max(d for d in (since, chosen.start) if d is not None)
         window_until = min((d for d in (until, last) if d is not None), default=None)
-    framed = Dyad(dyad.store, dyad.actor, dyad.rival, iso3, window_since, window_until, ())
-    between = framed.between()
-    sources = sorted(
-        str(s) for s in between.select("source").distinct().to_pyarrow().column(0).to_pylist()
-    )
-    t = between
+    framed = replace(dyad, since=window_since, until=window_until, phases=())
+    t = framed.between()
     if event_type != "all":
         t = t.filter(t.event_type == event_type)
-    if source is not None:
-        t = t.filter(t.source == source)
+    stored = fusion.stored_sources(store, iso3)
+    real = [s for s in stored if s not in fusion.UNFUSED]
+    choices = [fusion.FUSED, *stored] if len(real) > 1 else stored
+    read = provenance.sources(
+        store,
+        fusion.describe(store, dyad.source or fusion.FUSED, iso3)["sources"],
+        country=iso3,
+        since=window_since,
+        until=window_until,
+    )
     deaths = t.fatalities_best.fill_null(0).cast("int64").sum()
     per_province = {
         row["code"]: row
@@ -303,10 +313,12 @@ def dyad_summary(
         "since": window_since,
         "until": window_until,
         "event_type": event_type,
-        "source": source,
+        "source": dyad.source,
         "phase": phase,
         "phases": [plain(p) for p in dyad.phases],
-        "sources": sources,
+        "sources": stored,
+        "source_choices": choices,
+        "read": plain(read),
         "events": total,
         "deaths": sum(int(r["deaths"] or 0) for r in per_province.values()),
         "unplaced": int(per_province.get(None, {}).get("n", 0)),

@@ -1,7 +1,8 @@
 """Calibration by approximate Bayesian computation (rejection ABC) to the store's data.
 
 Four summary statistics are read from the store (through Ibis over the rows that count, so rows
-pending review are left out) for one country and window:
+pending review are left out) for one country, window and source choice (one source's events,
+or the fused view counting each real-world event once: :func:`rivalscope.fusion.choose`):
 
 * ``clashes_per_year``: clashes between ISKP and the Taliban, per calendar year of the window;
 * ``provinces_clashed_per_year``: provinces with at least one such clash, averaged over years;
@@ -80,7 +81,7 @@ class Observed:
         values: ``{statistic: value}``; None where the store cannot say (see ``notes``).
         years: the calendar years the rates are taken over.
         notes: why a statistic is missing.
-        window: ``{"country", "since", "until", "actor", "rival", "db"}``.
+        window: ``{"country", "since", "until", "actor", "rival", "db", "source"}``.
     """
 
     values: dict[str, float | None]
@@ -97,6 +98,7 @@ def observed_statistics(
     country: str = "AFG",
     since: dt.date | str | None = None,
     until: dt.date | str | None = None,
+    source: str | None = None,
 ) -> Observed:
     """The four calibration statistics from the store's counted rows.
 
@@ -107,10 +109,13 @@ def observed_statistics(
         country: ISO3 code or name.
         since: first day of the window (default: ``actor``'s first event in the country).
         until: last day of the window (default: the last event in the country).
+        source: the events read: a source (``ucdp``, ``acled``, ...) or ``fused``; default
+            ``fused`` where two sources or more hold events in the country.
 
     Raises:
-        InputError: the window holds no event in the country.
+        InputError: the window holds no event in the country, or the source none at all.
     """
+    import rivalscope.fusion as fusion
     from rivalscope.places import country_iso3
 
     iso3 = country_iso3(country)
@@ -118,7 +123,8 @@ def observed_statistics(
         raise InputError(f"no country is called {country!r}")
     a, r = store.actor_id(actor), store.actor_id(rival)
     first, last = _day(since, "since"), _day(until, "until")
-    ev = store.counted("events")
+    chosen = fusion.choose(store, source, iso3)
+    ev = fusion.view(store, chosen, iso3)
     ev = ev.filter(ev.country_iso3 == iso3)
     if first is not None:
         ev = ev.filter(ev.date_start >= first)
@@ -178,6 +184,7 @@ def observed_statistics(
         "rival": r,
         "since": (first or lo).isoformat(),
         "until": (last or hi).isoformat(),
+        "source": chosen,
     }
     return Observed(values, years, notes, window)
 
@@ -441,6 +448,7 @@ def calibrate(
     since: dt.date | str | None = None,
     until: dt.date | str | None = None,
     on_draw: Callable[[int], None] | None = None,
+    source: str | None = None,
 ) -> Posterior:
     """Fit the free parameters to the store's summary statistics by rejection ABC.
 
@@ -455,8 +463,9 @@ def calibrate(
         since: first day of the data window.
         until: last day of the data window.
         on_draw: progress callback.
+        source: the events read: a source or ``fused`` (see :func:`observed_statistics`).
     """
-    observed = observed_statistics(store, country=country, since=since, until=until)
+    observed = observed_statistics(store, country=country, since=since, until=until, source=source)
     length = months if months is not None else min(120, 12 * len(observed.years))
     posterior = abc(
         observed.values,

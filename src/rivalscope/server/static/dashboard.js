@@ -1,4 +1,5 @@
-/* Rivalscope dashboard: one dyad's map, timeline, events, defections, hotspots and review.
+/* Rivalscope dashboard: one dyad's sources, map, timeline, events, defections, hotspots and
+ * review.
  *
  * Every piece of data comes from the JSON API of the same server and reaches the page through
  * textContent (never innerHTML), so text from the data is shown, never run. Charts are drawn by
@@ -12,6 +13,8 @@
   var rival = body.dataset.rival;
   var country = body.dataset.country || "";
   var writes = body.dataset.writes === "yes";
+  var SOURCE_COLORS = { ucdp: "#1b9e77", acled: "#d95f02", text: "#7570b3", sim: "#e7298a" };
+  var OTHER_SOURCE_COLORS = ["#66a61e", "#e6ab02", "#a6761d", "#666666"];
   var ACTOR_COLOR = "#b2182b";
   var RIVAL_COLOR = "#2166ac";
   var REDS = ["#fff5f0", "#fee0d2", "#fcbba1", "#fc9272", "#fb6a4a", "#ef3b2c", "#cb181d",
@@ -29,7 +32,9 @@
     boundaries: null,
     eventsCursor: null,
     version: null,
-    request: 0
+    request: 0,
+    sourcing: 0,
+    hotspotsSource: null
   };
 
   // --- small helpers ---------------------------------------------------------------------
@@ -120,6 +125,17 @@
     var day = new Date(isoDate + "T00:00:00Z");
     day.setUTCDate(day.getUTCDate() + days);
     return day.toISOString().slice(0, 10);
+  }
+
+  function sourceColor(name, index) {
+    return SOURCE_COLORS[name] || OTHER_SOURCE_COLORS[index % OTHER_SOURCE_COLORS.length];
+  }
+
+  function upper(name) { return String(name).toUpperCase(); }
+
+  function windowText(first, last) {
+    if (!first && !last) { return "unknown"; }
+    return (first || "?") + " to " + (last || "?");
   }
 
   function shade(value, top) {
@@ -235,7 +251,7 @@
     summary.phases.forEach(function (phase, index) {
       var end = phase.end || last || phase.start;
       shapes.push({
-        type: "rect", xref: "x", yref: "paper", x0: phase.start, x1: end, y0: 0, y1: 1,
+        type: "rect", xref: "x", yref: "y domain", x0: phase.start, x1: end, y0: 0, y1: 1,
         fillcolor: index % 2 ? "#e6eef7" : "#f0f0f0", opacity: 0.7, layer: "below", line: { width: 0 }
       });
       annotations.push({
@@ -244,13 +260,40 @@
         font: { size: 9, color: "#666" }
       });
     });
+    var windows = (summary.read || []).filter(function (r) { return r.first_date && r.last_date; });
+    var strip = Math.min(0.3, 0.07 * windows.length);
+    var labels = windows.map(function (r) { return plotText(upper(r.source) + " coverage"); });
+    windows.forEach(function (r, index) {
+      var color = sourceColor(r.source, index);
+      shapes.push({
+        type: "rect", xref: "x", yref: "y domain", x0: r.first_date, x1: r.last_date, y0: 0, y1: 1,
+        fillcolor: color, opacity: 0.08, layer: "below", line: { width: 0 }
+      });
+      [r.first_date, r.last_date].forEach(function (edge) {
+        shapes.push({
+          type: "line", xref: "x", yref: "y domain", x0: edge, x1: edge, y0: 0, y1: 1,
+          opacity: 0.7, line: { color: color, width: 1, dash: "dash" }
+        });
+      });
+      traces.push({
+        type: "scatter", mode: "lines", yaxis: "y3", name: labels[index],
+        x: [r.first_date, r.last_date], y: [labels[index], labels[index]],
+        line: { color: color, width: 12 }, hoverinfo: "text",
+        hovertext: labels[index] + ": " + r.first_date + " to " + r.last_date +
+          (r.version ? ", version " + plotText(r.version) : "")
+      });
+    });
     var layout = Object.assign({}, BASE_LAYOUT, {
-      height: 420,
+      height: 420 + 26 * windows.length,
       margin: { l: 50, r: 50, t: 50, b: 40 },
       legend: { orientation: "h", y: -0.15 },
       xaxis: months.length ? { type: "date", range: [shiftDays(months[0], -20),
                                                        shiftDays(last, 45)] } : { type: "date" },
-      yaxis: { title: { text: label }, rangemode: "tozero" },
+      yaxis: { title: { text: label }, rangemode: "tozero",
+               domain: [windows.length ? strip + 0.06 : 0, 1] },
+      yaxis3: { domain: [0, strip], anchor: "x", type: "category", categoryorder: "array",
+                categoryarray: labels.slice().reverse(), showgrid: false, fixedrange: true,
+                visible: windows.length > 0, automargin: true, tickfont: { size: 10 } },
       yaxis2: { title: { text: "deaths" }, overlaying: "y", side: "right", showgrid: false,
                 rangemode: "tozero" },
       shapes: shapes,
@@ -282,12 +325,115 @@
         tbody.appendChild(rowOf([
           e.date_start, e.event_type, e.actor1, e.actor2,
           [e.admin1_code, e.admin1].filter(Boolean).join(" "),
-          number(e.fatalities_best), e.source, e.notes
+          number(e.fatalities_best), e.sources ? e.sources.join(" + ") : e.source, e.notes
         ], 7));
       });
       state.eventsCursor = page.next_cursor;
       $("events-more").hidden = !page.next_cursor;
     });
+  }
+
+  // --- the sources read ------------------------------------------------------------------
+  function drawSources(summary) {
+    var names = summary.read.map(function (r) { return upper(r.source); });
+    var text;
+    if (summary.source === "fused") {
+      text = "Events read: fused, each real-world event once, linked across " +
+        (names.length ? names.join(" and ") : "no source") + ".";
+    } else if (summary.source) {
+      text = "Events read: " + upper(summary.source) + " only.";
+    } else {
+      text = "Events read: every event that counts.";
+    }
+    $("sources-read").textContent = text;
+    fillRows($("sources-table").tBodies[0], summary.read, function (r) {
+      var batches = r.batches || [];
+      return rowOf([
+        upper(r.source), r.version || "not recorded", windowText(r.first_date, r.last_date),
+        number(r.events),
+        batches.length + (batches.length ? ": " + batches.slice(0, 3).join(", ") +
+          (batches.length > 3 ? " and " + (batches.length - 3) + " more" : "") : "")
+      ]);
+    });
+  }
+
+  function verdict(measure) {
+    if (measure.p_value === null || measure.p_value === undefined) {
+      return "not tested (not a count of events)";
+    }
+    var p = measure.p_value < 0.001 ? "p < 0.001" : "p = " + measure.p_value.toFixed(3);
+    return (measure.disagree ? "disagree beyond noise (" : "agree within noise (") + p + ")";
+  }
+
+  function loadSourcing(summary) {
+    var request = ++state.sourcing;
+    var f = filters();
+    var url = "/api/profile/" + dyadPath() + query({
+      section: "timeline", country: summary.country, since: f.since, until: f.until,
+      source: f.source
+    });
+    $("agreement").textContent = "Comparing the sources…";
+    return getJSON(url).then(function (data) {
+      if (request !== state.sourcing) { return; }
+      var pairs = data.triangulation.pairs || [];
+      $("agreement").textContent = pairs.length ? data.triangulation.summary : "";
+      fillRows($("warnings"), data.warnings, function (w) { return el("li", w); });
+      var rows = [];
+      pairs.forEach(function (pair) {
+        pair.measures.forEach(function (m) {
+          rows.push({ pair: pair, measure: m });
+        });
+      });
+      fillRows($("compared-table").tBodies[0], rows, function (row) {
+        var figures = row.pair.sources.map(function (name) {
+          return upper(name) + " " + number(row.measure.values[name]);
+        }).join(", ");
+        var tr = rowOf([row.measure.section, row.measure.label,
+                        windowText(row.pair.first, row.pair.last), figures,
+                        verdict(row.measure)]);
+        if (row.measure.disagree) { tr.className = "disagree"; }
+        return tr;
+      });
+      $("compared-details").hidden = rows.length === 0;
+      var list = $("citations");
+      while (list.firstChild) { list.removeChild(list.firstChild); }
+      data.citations.forEach(function (c) {
+        list.appendChild(el("dt", c.name + " (" + upper(c.source) + ")"));
+        if (c.citation) { list.appendChild(el("dd", c.citation)); }
+        if (c.terms) { list.appendChild(el("dd", c.terms, "terms")); }
+        if (c.url) {
+          var dd = el("dd");
+          if (/^https?:\/\//.test(c.url)) {
+            var link = el("a", c.url);
+            link.href = c.url;
+            link.rel = "noopener noreferrer";
+            link.target = "_blank";
+            dd.appendChild(link);
+          } else {
+            dd.textContent = c.url;
+          }
+          list.appendChild(dd);
+        }
+      });
+      body.dataset.sourced = String(request);
+    }).catch(function (error) {
+      if (request !== state.sourcing) { return; }
+      $("agreement").textContent = "The sources could not be compared: " + error.message;
+    });
+  }
+
+  function setExports(summary) {
+    var f = filters();
+    var frame = { country: summary.country, since: f.since, until: f.until, source: f.source };
+    var events = Object.assign({ actor: actor, rival: rival,
+                                 type: summary.event_type === "all" ? "" : summary.event_type },
+                               frame);
+    ["csv", "jsonl", "parquet"].forEach(function (format) {
+      $("export-" + format).href = "/api/events" +
+        query(Object.assign({ format: format }, events));
+    });
+    $("export-profile").href = "/api/profile/" + dyadPath() + query(frame);
+    $("report-link").href = "/report/" + dyadPath() + query(frame);
   }
 
   // --- refresh everything the filters drive ----------------------------------------------
@@ -305,7 +451,15 @@
       state.eventsCursor = null;
       if (!country && summary.country) { country = summary.country; }
       $("country-name").textContent = summary.country_name ? "· " + summary.country_name : "";
-      fillSelect($("f-source"), summary.sources);
+      fillSelect($("f-source"), summary.source_choices, summary.source_choices.map(function (s) {
+        return s === "fused" ? "fused (each event once)" : upper(s);
+      }));
+      $("f-source").options[0].textContent = "default" +
+        (f.source ? "" : " (" + (summary.source === "fused" ? "fused" : upper(summary.source)) + ")");
+      drawSources(summary);
+      setExports(summary);
+      loadSourcing(summary);
+      if (state.hotspotsSource !== null && state.hotspotsSource !== f.source) { loadHotspots(); }
       fillSelect($("f-phase"), summary.phases.map(function (p) { return p.name; }),
                  summary.phases.map(function (p) {
                    return p.name + " (" + p.start + " to " + (p.end || "now") + ")";
@@ -363,7 +517,10 @@
 
   // --- hotspots --------------------------------------------------------------------------
   function loadHotspots() {
-    var url = "/api/profile/" + dyadPath() + query({ section: "hotspots", country: country });
+    var source = $("f-source").value;
+    state.hotspotsSource = source;
+    var url = "/api/profile/" + dyadPath() + query({ section: "hotspots", country: country,
+                                                      source: source });
     return getJSON(url).then(function (data) {
       var hotspots = data.sections.hotspots;
       $("hotspots-summary").textContent = hotspots.summary;
