@@ -25,9 +25,12 @@ def _run(*args: str, code: int = 0) -> Any:
 
 
 def _profile(db: str) -> dict[str, Any]:
+    """The profile's JSON, with each source's batch ids counted (each store made its own)."""
     data: dict[str, Any] = _run(
         "profile", "ISKP", "TALIBAN", "--country", "AFG", "--db", db, "--json"
     )
+    for entry in data["sources"]:
+        entry["batches"] = len(entry["batches"])
     return data
 
 

@@ -29,6 +29,7 @@ from rivalscope.errors import InputError
 from rivalscope.fusion.coverage import Coverage, coverage, parse_window, ucdp_version
 from rivalscope.fusion.fused import PRECEDENCE, fused_rows
 from rivalscope.fusion.linking import (
+    COUNTED,
     LinkSettings,
     anonymous_actors,
     link_country,
@@ -88,7 +89,7 @@ def refresh(store: Store, countries: Iterable[str | None] | None = None) -> dict
     ).column(0)
     multi = [str(c) for c in several.to_pylist()]
     stale = store.query(
-        "SELECT DISTINCT country_iso3 FROM event_links WHERE country_iso3 = ANY(?)", [chosen]
+        "SELECT DISTINCT country_iso3 FROM fused_events WHERE country_iso3 = ANY(?)", [chosen]
     ).column(0)
     touched = sorted({*multi, *(str(c) for c in stale.to_pylist())})
     if not touched:
@@ -101,19 +102,39 @@ def refresh(store: Store, countries: Iterable[str | None] | None = None) -> dict
     for country in multi:
         events, linked = link_country(store, country, settings, anonymous, UNFUSED)
         stats["countries"] += 1
-        if not linked:
-            continue
-        links = _links_table(events, linked, country)
-        with store.staged_rows(links) as staged:
-            columns = ", ".join(_LINK_COLUMNS)
-            store.execute(f"INSERT INTO event_links ({columns}) SELECT {columns} FROM {staged}")
-        fused = fused_rows(store, links).cast(schema)
-        with store.staged_rows(fused) as staged:
-            columns = ", ".join(FUSED_COLUMN_NAMES)
-            store.execute(f"INSERT INTO fused_events ({columns}) SELECT {columns} FROM {staged}")
-        stats["clusters"] += fused.num_rows
-        stats["linked"] += links.num_rows
+        if linked:
+            stats["clusters"], stats["linked"] = (
+                stats["clusters"] + _write_clusters(store, events, linked, country, schema),
+                stats["linked"] + len(linked),
+            )
+        columns = ", ".join(FUSED_COLUMN_NAMES[:-2])
+        store.execute(
+            f"""INSERT INTO fused_events ({columns}, sources, linked_ids)
+            SELECT {columns}, ARRAY[e.source], ARRAY[e.event_id] FROM events e
+            WHERE e.country_iso3 = ? AND NOT e.source = ANY(?) AND {COUNTED}
+              AND NOT EXISTS (SELECT 1 FROM event_links l WHERE l.event_id = e.event_id)""",
+            [country, list(UNFUSED)],
+        )
     return stats
+
+
+def _write_clusters(
+    store: Store,
+    events: pa.Table,
+    linked: dict[str, tuple[str, float]],
+    country: str,
+    schema: pa.Schema,
+) -> int:
+    """Write a country's links and the fused event of each cluster; returns the clusters."""
+    links = _links_table(events, linked, country)
+    with store.staged_rows(links) as staged:
+        columns = ", ".join(_LINK_COLUMNS)
+        store.execute(f"INSERT INTO event_links ({columns}) SELECT {columns} FROM {staged}")
+    fused = fused_rows(store, links).cast(schema)
+    with store.staged_rows(fused) as staged:
+        columns = ", ".join(FUSED_COLUMN_NAMES)
+        store.execute(f"INSERT INTO fused_events ({columns}) SELECT {columns} FROM {staged}")
+    return fused.num_rows
 
 
 def _links_table(events: pa.Table, linked: dict[str, tuple[str, float]], country: str) -> pa.Table:
@@ -189,11 +210,12 @@ def stored_sources(store: Store, country: str | None = None) -> list[str]:
     return sorted(str(s) for s in e.select("source").distinct().to_pyarrow().column(0).to_pylist())
 
 
-def _has_links(store: Store, country: str | None) -> bool:
-    t = store.table("event_links")
+def _fused_countries(store: Store, country: str | None) -> list[str]:
+    t = store.table("fused_events")
     if country is not None:
         t = t.filter(t.country_iso3 == country)
-    return bool(t.limit(1).count().execute())
+    found = t.select("country_iso3").distinct().to_pyarrow().column(0).to_pylist()
+    return sorted(str(c) for c in found)
 
 
 def choose(store: Store, source: str | None, country: str | None = None) -> str:
@@ -228,13 +250,17 @@ def view(store: Store, source: str, country: str | None = None) -> ir.Table:
     if source != FUSED:
         return e.filter(e.source == source)
     e = e.filter(~e.source.isin(UNFUSED))
-    lone = e.mutate(sources=ibis.array([e.source]), linked_ids=ibis.array([e.event_id]))
-    if not _has_links(store, country):
-        return lone.select(*FUSED_COLUMN_NAMES)
-    linked = store.table("event_links").select("event_id")
-    lone = lone.anti_join(linked, "event_id").select(*FUSED_COLUMN_NAMES)
+    lone = e.mutate(sources=ibis.array([e.source]), linked_ids=ibis.array([e.event_id])).select(
+        *FUSED_COLUMN_NAMES
+    )
+    fused_in = _fused_countries(store, country)
+    if not fused_in:
+        return lone
     fused = store.table("fused_events").select(*FUSED_COLUMN_NAMES)
-    return ibis.union(lone, fused, distinct=False)
+    if country is not None:
+        return fused.filter(fused.country_iso3 == country)
+    rest = lone.filter(lone.country_iso3.isnull() | ~lone.country_iso3.isin(fused_in))
+    return ibis.union(rest, fused, distinct=False)
 
 
 def describe(store: Store, source: str, country: str | None) -> dict[str, Any]:

@@ -103,13 +103,15 @@ def stored_settings(store: Store) -> LinkSettings:
     return LinkSettings(days=int(values["days"]), km=float(values["km"]))
 
 
-_EVENTS = """SELECT e.event_id, e.source, e.source_id, e.country_iso3, e.date_start,
+COUNTED = """NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_kind = 'event'
+                  AND r.item_id = e.event_id AND r.status <> 'accepted')"""
+"""SQL true for an event ``e`` that counts (see :meth:`Store.counted`)."""
+
+_EVENTS = f"""SELECT e.event_id, e.source, e.source_id, e.country_iso3, e.date_start,
        coalesce(e.date_end, e.date_start) AS date_end, e.event_type, e.actor1, e.actor2,
        e.assoc_actors, e.assoc_actors2, e.admin1_code, e.latitude, e.longitude, e.geo_precision
 FROM events e
-WHERE e.country_iso3 = ? AND e.date_start IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_kind = 'event'
-                  AND r.item_id = e.event_id AND r.status <> 'accepted')"""
+WHERE e.country_iso3 = ? AND e.date_start IS NOT NULL AND {COUNTED}"""
 
 _CANDIDATES = """
 WITH e AS (
@@ -251,6 +253,7 @@ def link_country(
 __all__ = [
     "ANONYMOUS_ACTORS",
     "ANONYMOUS_KINDS",
+    "COUNTED",
     "VIOLENT_TYPES",
     "LinkSettings",
     "anonymous_actors",
