@@ -26,7 +26,7 @@ from typing import Any
 import pyarrow as pa
 import pycountry
 
-from rivalscope.errors import InputError
+from rivalscope.errors import InputError, NotFoundError
 from rivalscope.place_names import (
     ARTICLES,
     EXONYMS,
@@ -246,6 +246,18 @@ def _country_index() -> dict[str, str]:
     for name, iso3 in UCDP_COUNTRY_NAMES.items():
         index[_plain_key(name)] = iso3
     return index
+
+
+def require_country(name: str, parameter: str = "country") -> str:
+    """ISO3 code of a country name or code.
+
+    Raises:
+        NotFoundError: no country is called ``name`` (naming ``parameter``).
+    """
+    iso3 = country_iso3(name)
+    if iso3 is None:
+        raise NotFoundError(f"no country is called {name!r}", parameter=parameter)
+    return iso3
 
 
 def country_iso3(name: str | int | None) -> str | None:

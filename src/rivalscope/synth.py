@@ -590,24 +590,31 @@ def _ged_tables() -> tuple[
     return kind_p / kind_p.sum(), day_p, prov_p
 
 
-def _ged_chunk(rng: np.random.Generator, n: int, first_id: int) -> list[pa.Array]:
-    """Generate ``n`` GED rows, ids from ``first_id``, as CSV-ready columns in file order."""
-    cal = _calendar()
-    kind_p, day_p, prov_p = _ged_tables()
-    dyads = _GED_DYADS
-    kind = rng.choice(len(dyads), size=n, p=kind_p)
-    day, province = _draw_by_kind(rng, kind, day_p, prov_p)
-    where = _places(rng, province)
-    lat = np.round(where.lat, 6)
-    lon = np.round(where.lon, 6)
+class _GedDeaths(NamedTuple):
+    """Deaths of each GED row: by side, and the best, low and high estimates."""
 
-    # Deaths: an over-dispersed best estimate, split between the sides, with a low and a high.
-    mean = np.array([d.mean_deaths for d in dyads])[kind]
-    best = 1 + _counts(rng, mean - 1, 0.9)
-    pa_ = np.array([d.share_a for d in dyads])[kind]
-    pb_ = np.array([d.share_b for d in dyads])[kind]
-    pc_ = np.array([d.share_civilians for d in dyads])[kind]
-    one_sided = np.array([d.type_of_violence == 3 for d in dyads])[kind]
+    a: npt.NDArray[np.int64]
+    b: npt.NDArray[np.int64]
+    civilians: npt.NDArray[np.int64]
+    unknown: npt.NDArray[np.int64]
+    best: npt.NDArray[np.int64]
+    low: npt.NDArray[np.int64]
+    high: npt.NDArray[np.int64]
+
+
+def _ged_deaths(
+    rng: np.random.Generator, dyad: npt.NDArray[np.int64], best: npt.NDArray[np.int64]
+) -> _GedDeaths:
+    """Split each row's ``best`` between the sides by its dyad's shares; draw a low and a high.
+
+    Draws, in this order: three binomial splits, then the low's and the high's spreads.
+    """
+    dyads = _GED_DYADS
+    n = dyad.size
+    pa_ = np.array([d.share_a for d in dyads])[dyad]
+    pb_ = np.array([d.share_b for d in dyads])[dyad]
+    pc_ = np.array([d.share_civilians for d in dyads])[dyad]
+    one_sided = np.array([d.type_of_violence == 3 for d in dyads])[dyad]
     pa_ = np.where(one_sided, 0.0, pa_)
     pb_ = np.where(one_sided, 0.0, pb_)
     pc_ = np.where(one_sided, 0.9, pc_)
@@ -616,96 +623,147 @@ def _ged_chunk(rng: np.random.Generator, n: int, first_id: int) -> list[pa.Array
     deaths_b = rng.binomial(rest, np.minimum(pb_ / np.maximum(1.0 - pa_, 1e-9), 1.0))
     rest = rest - deaths_b
     deaths_civ = rng.binomial(rest, np.minimum(pc_ / np.maximum(1.0 - pa_ - pb_, 1e-9), 1.0))
-    deaths_unknown = rest - deaths_civ
     low = best - np.where(rng.random(n) < 0.5, 0, rng.binomial(best, 0.3))
     high = best + np.where(
         rng.random(n) < 0.6, 0, _counts(rng, (0.5 * best + 1).astype(np.float64), 1.0)
     )
+    return _GedDeaths(deaths_a, deaths_b, deaths_civ, rest - deaths_civ, best, low, high)
 
-    ids = np.arange(first_id, first_id + n, dtype=np.int64)
-    where_prec = rng.choice(3, size=n, p=[0.55, 0.3, 0.15]) + 1
-    no_adm2 = rng.random(n) < 0.1
+
+def _ged_columns(
+    rng: np.random.Generator,
+    dyad: npt.NDArray[np.int64],
+    *,
+    first_id: int,
+    day: npt.NDArray[np.int64],
+    province: npt.NDArray[np.int64],
+    district: npt.NDArray[np.int64],
+    no_adm2: npt.NDArray[np.bool_],
+    lat: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    where_prec: npt.NDArray[np.int64],
+    where_coordinates: pa.Array,
+    deaths: _GedDeaths,
+    source_article: str,
+) -> list[pa.Array]:
+    """The GED columns in file order, ids from ``first_id``, for rows of these dyads.
+
+    ``lat`` and ``lon`` come rounded; ``adm_2`` is empty where ``no_adm2``. Draws, in this order:
+    ``number_of_sources``, then ``event_clarity``.
+    """
+    cal = _calendar()
+    dyads = _GED_DYADS
+    n = dyad.size
     # PRIO-GRID cell: 0.5 degree cells numbered row by row from (-90, -180), starting at 1.
     priogrid = (
         np.floor((lat + 90) * 2).astype(np.int64) * 720
         + np.floor((lon + 180) * 2).astype(np.int64)
         + 1
     )
-
+    id_text = _text(np.arange(first_id, first_id + n, dtype=np.int64))
     year = cal.year_text.take(pa.array(day))
     iso_day = cal.iso.take(pa.array(day))
     lat_t = _text(lat)
     lon_t = _text(lon)
-    tov = _text(np.array([d.type_of_violence for d in dyads])[kind])
-    conflict_id = _take([str(d.conflict_id) for d in dyads], kind)
-    dyad_id = _take([str(d.dyad_id) for d in dyads], kind)
-    side_a_id = _take([str(d.side_a_id) for d in dyads], kind)
-    side_b_id = _take([str(d.side_b_id) for d in dyads], kind)
-    id_text = _text(ids)
-    relid = pc.binary_join_element_wise("AFG", year, tov, dyad_id, id_text, "-")
-    district = np.where(no_adm2, 0, where.district)
+    tov = _text(np.array([d.type_of_violence for d in dyads])[dyad])
+    conflict_id = _take([str(d.conflict_id) for d in dyads], dyad)
+    dyad_id = _take([str(d.dyad_id) for d in dyads], dyad)
+    side_a_id = _take([str(d.side_a_id) for d in dyads], dyad)
+    side_b_id = _take([str(d.side_b_id) for d in dyads], dyad)
     adm2 = pc.if_else(
         pa.array(no_adm2),
         pa.scalar(None, pa.string()),
         _take([f"{d} district" for d in _DISTRICTS], district),
     )
-    place_kind = _take([" town", " town", " district"], where_prec - 1)
-    where_coordinates = pc.binary_join_element_wise(
-        _take(list(_DISTRICTS), where.district), place_kind, ""
-    )
+    zeros = np.zeros(n, dtype=np.int64)
     empty = pa.nulls(n, pa.string())
-    one = pa.array(np.ones(n, dtype=np.int64)).cast(pa.string())
+    one = _take(["1"], zeros)
+    synthetic = _take(["SYNTHETIC"], zeros)
     return [
         id_text,  # id
-        relid,
+        pc.binary_join_element_wise("AFG", year, tov, dyad_id, id_text, "-"),  # relid
         year,
         one,  # active_year
-        _take(["Clear"], np.zeros(n, dtype=np.int64)),  # code_status
+        _take(["Clear"], zeros),  # code_status
         tov,
         conflict_id,  # conflict_dset_id
         conflict_id,  # conflict_new_id
-        _take([d.conflict_name for d in dyads], kind),
+        _take([d.conflict_name for d in dyads], dyad),
         dyad_id,  # dyad_dset_id
         dyad_id,  # dyad_new_id
-        _take([d.dyad_name for d in dyads], kind),
+        _take([d.dyad_name for d in dyads], dyad),
         side_a_id,
         side_a_id,
-        _take([d.side_a for d in dyads], kind),
+        _take([d.side_a for d in dyads], dyad),
         side_b_id,
         side_b_id,
-        _take([d.side_b for d in dyads], kind),
+        _take([d.side_b for d in dyads], dyad),
         _text(rng.choice(4, size=n, p=[0.5, 0.3, 0.15, 0.05]) + 1),  # number_of_sources
-        _take(["SYNTHETIC record generated by rivalscope.synth"], np.zeros(n, dtype=np.int64)),
+        _take([source_article], zeros),
         empty,  # source_office
         iso_day,  # source_date
-        _take(["SYNTHETIC"], np.zeros(n, dtype=np.int64)),  # source_headline
-        _take(["SYNTHETIC"], np.zeros(n, dtype=np.int64)),  # source_original
+        synthetic,  # source_headline
+        synthetic,  # source_original
         _text(where_prec),
         where_coordinates,
         empty,  # where_description
-        _take([f"{p.ucdp} province" for p in _PROVINCES], province),
+        _take([f"{p.ucdp} province" for p in _PROVINCES], province),  # adm_1
         adm2,
         lat_t,
         lon_t,
-        pc.binary_join_element_wise("POINT (", lon_t, " ", lat_t, ")", ""),
+        pc.binary_join_element_wise("POINT (", lon_t, " ", lat_t, ")", ""),  # geom_wkt
         _text(priogrid),
-        _take(["Afghanistan"], np.zeros(n, dtype=np.int64)),
-        _take(["700"], np.zeros(n, dtype=np.int64)),
-        _take(["Asia"], np.zeros(n, dtype=np.int64)),
+        _take(["Afghanistan"], zeros),
+        _take(["700"], zeros),  # country_id
+        _take(["Asia"], zeros),  # region
         _text(np.where(rng.random(n) < 0.9, 1, 2)),  # event_clarity
         one,  # date_prec
         iso_day,  # date_start
         iso_day,  # date_end
-        _text(deaths_a),
-        _text(deaths_b),
-        _text(deaths_civ),
-        _text(deaths_unknown),
-        _text(best),
-        _text(high),
-        _text(low),
-        _take([d.gwnoa for d in dyads], kind),
+        _text(deaths.a),
+        _text(deaths.b),
+        _text(deaths.civilians),
+        _text(deaths.unknown),
+        _text(deaths.best),
+        _text(deaths.high),
+        _text(deaths.low),
+        _take([d.gwnoa for d in dyads], dyad),
         empty,  # gwnob
     ]
+
+
+def _ged_chunk(rng: np.random.Generator, n: int, first_id: int) -> list[pa.Array]:
+    """Generate ``n`` GED rows, ids from ``first_id``, as CSV-ready columns in file order."""
+    kind_p, day_p, prov_p = _ged_tables()
+    kind = rng.choice(len(_GED_DYADS), size=n, p=kind_p)
+    day, province = _draw_by_kind(rng, kind, day_p, prov_p)
+    where = _places(rng, province)
+
+    # Deaths: an over-dispersed best estimate, split between the sides, with a low and a high.
+    mean = np.array([d.mean_deaths for d in _GED_DYADS])[kind]
+    deaths = _ged_deaths(rng, kind, 1 + _counts(rng, mean - 1, 0.9))
+
+    where_prec = rng.choice(3, size=n, p=[0.55, 0.3, 0.15]) + 1
+    no_adm2 = rng.random(n) < 0.1
+    place_kind = _take([" town", " town", " district"], where_prec - 1)
+    where_coordinates = pc.binary_join_element_wise(
+        _take(list(_DISTRICTS), where.district), place_kind, ""
+    )
+    return _ged_columns(
+        rng,
+        kind,
+        first_id=first_id,
+        day=day,
+        province=province,
+        district=where.district,
+        no_adm2=no_adm2,
+        lat=np.round(where.lat, 6),
+        lon=np.round(where.lon, 6),
+        where_prec=where_prec,
+        where_coordinates=where_coordinates,
+        deaths=deaths,
+        source_article="SYNTHETIC record generated by rivalscope.synth",
+    )
 
 
 def _write_csv(
@@ -913,18 +971,40 @@ def _acled_actor(
     return np.maximum(number, 0), number < 0
 
 
-def _acled_chunk(rng: np.random.Generator, n: int, first: int, iso_dates: bool) -> list[pa.Array]:
-    """Generate ``n`` ACLED rows (row numbers from ``first``) as CSV-ready columns in file order."""
-    cal = _calendar()
-    kind_p, day_p, prov_p = _acled_tables()
-    kinds = _ACLED_KINDS
-    kind = rng.choice(len(kinds), size=n, p=kind_p)
-    day, province = _draw_by_kind(rng, kind, day_p, prov_p)
-    where = _places(rng, province)
-    lat = np.round(where.lat, 4)
-    lon = np.round(where.lon, 4)
-    renamed = day >= cal.index(_ISKP_RENAMED)
+def _maybe(
+    rng: np.random.Generator,
+    values: Sequence[str | None],
+    kind: npt.NDArray[np.int64],
+    share: npt.NDArray[np.float64],
+    *,
+    quote: bool = True,
+) -> pa.Array:
+    """Per-kind optional text, present in a share of the rows (draws one ``rng.random`` a row)."""
+    present = rng.random(kind.size) < share
+    return pc.if_else(
+        pa.array(present), _take(values, kind, quote=quote), pa.scalar(None, pa.string())
+    )
 
+
+def _acled_fatalities(
+    rng: np.random.Generator, kind: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Draw each row's fatalities by ACLED kind: none in the kind's share, else over-dispersed."""
+    kinds = _ACLED_KINDS
+    mean = np.array([k.mean_fatalities for k in kinds])[kind]
+    zero = rng.random(kind.size) < np.array([k.zero_share for k in kinds])[kind]
+    return np.where(zero, 0, 1 + _counts(rng, np.maximum(mean - 1, 0.0), 0.8))
+
+
+def _acled_actor_columns(
+    rng: np.random.Generator, kind: npt.NDArray[np.int64], day: npt.NDArray[np.int64]
+) -> list[pa.Array]:
+    """The ACLED columns ``actor1`` to ``civilian_targeting`` for rows of these kinds and days.
+
+    Draws, in this order: whether ``assoc_actor_1``, then ``assoc_actor_2``, is given.
+    """
+    kinds = _ACLED_KINDS
+    renamed = day >= _calendar().index(_ISKP_RENAMED)
     actor1, _ = _acled_actor([k.actor1 for k in kinds], kind, renamed)
     actor2, no_actor2 = _acled_actor([k.actor2 for k in kinds], kind, renamed)
     names = [name for name, _ in _ACLED_ACTORS.values()]
@@ -935,32 +1015,52 @@ def _acled_chunk(rng: np.random.Generator, n: int, first: int, iso_dates: bool) 
         no_actor2, inter1 * 10, np.minimum(inter1, inter2) * 10 + np.maximum(inter1, inter2)
     )
     null_text = pa.scalar(None, pa.string())
-
-    def _maybe(
-        values: Sequence[str | None], share: npt.NDArray[np.float64], quote: bool = True
-    ) -> pa.Array:
-        """Per-kind optional text, present in a share of the rows."""
-        present = rng.random(n) < share
-        return pc.if_else(pa.array(present), _take(values, kind, quote=quote), null_text)
-
     assoc_share = np.array([k.assoc_share for k in kinds])[kind]
-    assoc1 = _maybe([k.assoc_actor_1 for k in kinds], assoc_share)
-    assoc2 = _maybe([k.assoc_actor_2 for k in kinds], assoc_share)
-
-    mean = np.array([k.mean_fatalities for k in kinds])[kind]
-    zero = rng.random(n) < np.array([k.zero_share for k in kinds])[kind]
-    fatalities = np.where(zero, 0, 1 + _counts(rng, np.maximum(mean - 1, 0.0), 0.8))
-
+    assoc1 = _maybe(rng, [k.assoc_actor_1 for k in kinds], kind, assoc_share)
+    assoc2 = _maybe(rng, [k.assoc_actor_2 for k in kinds], kind, assoc_share)
     to_civilians = np.array([k.actor2 == "CIV" for k in kinds])[kind]
-    civilian_targeting = pc.if_else(
-        pa.array(to_civilians), pa.scalar("Civilian targeting"), null_text
-    )
+    return [
+        _take(names, actor1),
+        assoc1,
+        _text(inter1),
+        pc.if_else(pa.array(no_actor2), null_text, _take(names, actor2)),
+        assoc2,
+        _text(inter2),
+        _text(interaction),
+        pc.if_else(pa.array(to_civilians), pa.scalar("Civilian targeting"), null_text),
+    ]
 
-    district = _take(list(_DISTRICTS), where.district)
-    admin1 = _take([p.acled for p in _PROVINCES], province)
+
+def _acled_columns(
+    rng: np.random.Generator,
+    kind: npt.NDArray[np.int64],
+    *,
+    first_number: int,
+    day: npt.NDArray[np.int64],
+    iso_dates: bool,
+    actors: Sequence[pa.Array],
+    province: npt.NDArray[np.int64],
+    district: npt.NDArray[np.int64],
+    lat: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    geo_precision: npt.NDArray[np.int64] | None,
+    fatalities: npt.NDArray[np.int64],
+) -> list[pa.Array]:
+    """The ACLED columns in file order, ``event_id_cnty`` numbers from ``first_number``.
+
+    ``actors`` are :func:`_acled_actor_columns`'s; ``lat`` and ``lon`` come rounded;
+    ``geo_precision`` ``None`` draws it (60/30/10% codes 1/2/3). Draws, in this order: the notes'
+    quoted detail, the timestamp's lag, ``time_precision``, ``geo_precision`` (if drawn),
+    ``source``.
+    """
+    cal = _calendar()
+    kinds = _ACLED_KINDS
+    n = kind.size
     fatalities_t = _text(fatalities)
     detail = _maybe(
+        rng,
         [None if k.quoted_detail is None else ", " + k.quoted_detail for k in kinds],
+        kind,
         np.full(n, 0.3),
         quote=False,
     )
@@ -971,17 +1071,15 @@ def _acled_chunk(rng: np.random.Generator, n: int, first: int, iso_dates: bool) 
         outcome, pc.binary_join_element_wise(" ", fatalities_t, " people were killed.", "")
     )
     # Notes are built from raw (unquoted) parts, then quoted once as a whole.
-    raw_district = _take(_DISTRICTS, where.district, quote=False)
-    raw_admin1 = _take([p.acled for p in _PROVINCES], province, quote=False)
     notes = pc.binary_join_element_wise(
         "On ",
         cal.prose.take(pa.array(day)),
         ", ",
         _take([k.phrase for k in kinds], kind, quote=False),
         " ",
-        raw_district,
+        _take(_DISTRICTS, district, quote=False),
         " district (",
-        raw_admin1,
+        _take([p.acled for p in _PROVINCES], province, quote=False),
         ")",
         pc.fill_null(detail, ""),
         ".",
@@ -990,34 +1088,31 @@ def _acled_chunk(rng: np.random.Generator, n: int, first: int, iso_dates: bool) 
         "",
     )
     lag = rng.integers(1, 60, size=n) * 86_400 + rng.integers(0, 86_400, size=n)
-    event_date = (cal.iso if iso_dates else cal.acled).take(pa.array(day))
+    district_t = _take(list(_DISTRICTS), district)
     zeros = np.zeros(n, dtype=np.int64)
     return [
-        pc.binary_join_element_wise("AFG", _text(np.arange(first + 1, first + n + 1)), ""),
-        event_date,
+        pc.binary_join_element_wise(
+            "AFG", _text(np.arange(first_number, first_number + n)), ""
+        ),  # event_id_cnty
+        (cal.iso if iso_dates else cal.acled).take(pa.array(day)),  # event_date
         cal.year_text.take(pa.array(day)),
         _text(rng.choice(3, size=n, p=[0.85, 0.1, 0.05]) + 1),  # time_precision
         _take([k.disorder_type for k in kinds], kind),
         _take([k.event_type for k in kinds], kind),
         _take([k.sub_event_type for k in kinds], kind),
-        _take(names, actor1),
-        assoc1,
-        _text(inter1),
-        pc.if_else(pa.array(no_actor2), null_text, _take(names, actor2)),
-        assoc2,
-        _text(inter2),
-        _text(interaction),
-        civilian_targeting,
+        *actors,  # actor1 .. civilian_targeting
         _take(["4"], zeros),  # iso
-        _take(["Caspian"], zeros),
+        _take(["Caspian"], zeros),  # region
         _take(["Afghanistan"], zeros),
-        admin1,
-        district,  # admin2
+        _take([p.acled for p in _PROVINCES], province),  # admin1
+        district_t,  # admin2
         pa.nulls(n, pa.string()),  # admin3
-        district,  # location
+        district_t,  # location
         _text(lat),
         _text(lon),
-        _text(rng.choice(3, size=n, p=[0.6, 0.3, 0.1]) + 1),  # geo_precision
+        _text(
+            rng.choice(3, size=n, p=[0.6, 0.3, 0.1]) + 1 if geo_precision is None else geo_precision
+        ),
         _take(_ACLED_SOURCES, rng.choice(len(_ACLED_SOURCES), size=n)),
         _take(["National"], zeros),  # source_scale
         _quote_free_text(notes),
@@ -1025,6 +1120,30 @@ def _acled_chunk(rng: np.random.Generator, n: int, first: int, iso_dates: bool) 
         pa.nulls(n, pa.string()),  # tags
         _text(cal.unix[day] + lag),  # timestamp
     ]
+
+
+def _acled_chunk(rng: np.random.Generator, n: int, first: int, iso_dates: bool) -> list[pa.Array]:
+    """Generate ``n`` ACLED rows (row numbers from ``first``) as CSV-ready columns in file order."""
+    kind_p, day_p, prov_p = _acled_tables()
+    kind = rng.choice(len(_ACLED_KINDS), size=n, p=kind_p)
+    day, province = _draw_by_kind(rng, kind, day_p, prov_p)
+    where = _places(rng, province)
+    actors = _acled_actor_columns(rng, kind, day)
+    fatalities = _acled_fatalities(rng, kind)
+    return _acled_columns(
+        rng,
+        kind,
+        first_number=first + 1,
+        day=day,
+        iso_dates=iso_dates,
+        actors=actors,
+        province=province,
+        district=where.district,
+        lat=np.round(where.lat, 4),
+        lon=np.round(where.lon, 4),
+        geo_precision=None,
+        fatalities=fatalities,
+    )
 
 
 def write_acled(path: str | Path, rows: int, *, seed: int = 2015, iso_dates: bool = False) -> int:

@@ -59,32 +59,30 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from rivalscope.synth import (
-    _ACLED_ACTORS,
     _ACLED_KINDS,
-    _ACLED_SOURCES,
     _CENTRE_LAT,
     _CENTRE_LON,
-    _CHUNK_ROWS,
     _DISTRICT_OFFSET,
     _DISTRICTS,
     _GED_DYADS,
-    _ISKP_RENAMED,
     _LAST_DAY,
     _PROVINCES,
     _TAKEOVER,
     ACLED_COLUMNS,
     GED_COLUMNS,
-    _acled_actor,
+    _acled_actor_columns,
+    _acled_columns,
+    _acled_fatalities,
     _calendar,
-    _counts,
     _day_weights,
     _draw_by_kind,
+    _ged_columns,
+    _ged_deaths,
     _places,
     _province_weights,
-    _quote_free_text,
     _take,
     _text,
-    _write_lines,
+    _write_csv,
 )
 
 __all__ = [
@@ -341,10 +339,7 @@ def _true_events(rng: np.random.Generator, n: int) -> TrueEvents:
     kind = rng.choice(len(_WORLD_KINDS), size=n, p=tables.kind_p)
     day, province = _draw_by_kind(rng, kind, tables.day_p, tables.province_p)
     where = _places(rng, province)
-    acled_kind = _ACLED_OF_KIND[kind]
-    mean = np.array([k.mean_fatalities for k in _ACLED_KINDS])[acled_kind]
-    zero = rng.random(n) < np.array([k.zero_share for k in _ACLED_KINDS])[acled_kind]
-    deaths = np.where(zero, 0, 1 + _counts(rng, np.maximum(mean - 1, 0.0), 0.8))
+    deaths = _acled_fatalities(rng, _ACLED_OF_KIND[kind])
     order = np.argsort(day, kind="stable")
     return TrueEvents(
         kind=kind[order],
@@ -451,7 +446,6 @@ class _Records:
 
 def _ucdp(rng: np.random.Generator, world: TrueEvents) -> _Records:
     """UCDP's records of the world: events with deaths, some missed, with UCDP's noise."""
-    cal = _calendar()
     candidates = np.flatnonzero(world.deaths > 0)
     seen = candidates[rng.random(candidates.size) >= UCDP_MISS]
     kind = world.kind[seen]
@@ -471,114 +465,31 @@ def _ucdp(rng: np.random.Generator, world: TrueEvents) -> _Records:
     seen, kind, day, where_prec, province = (
         a[order] for a in (seen, kind, day, where_prec, province)
     )
-    lat, lon, best = np.round(lat[order], 6), np.round(lon[order], 6), best[order]
-    district = world.district[seen]
-    n = seen.size
-    dyads = _GED_DYADS
     dyad = _GED_OF_KIND[kind]
-
-    # Deaths by side, low and high: as synth does.
-    pa_ = np.array([d.share_a for d in dyads])[dyad]
-    pb_ = np.array([d.share_b for d in dyads])[dyad]
-    pc_ = np.array([d.share_civilians for d in dyads])[dyad]
-    one_sided = np.array([d.type_of_violence == 3 for d in dyads])[dyad]
-    pa_ = np.where(one_sided, 0.0, pa_)
-    pb_ = np.where(one_sided, 0.0, pb_)
-    pc_ = np.where(one_sided, 0.9, pc_)
-    deaths_a = rng.binomial(best, pa_)
-    rest = best - deaths_a
-    deaths_b = rng.binomial(rest, np.minimum(pb_ / np.maximum(1.0 - pa_, 1e-9), 1.0))
-    rest = rest - deaths_b
-    deaths_civ = rng.binomial(rest, np.minimum(pc_ / np.maximum(1.0 - pa_ - pb_, 1e-9), 1.0))
-    deaths_unknown = rest - deaths_civ
-    low = best - np.where(rng.random(n) < 0.5, 0, rng.binomial(best, 0.3))
-    high = best + np.where(
-        rng.random(n) < 0.6, 0, _counts(rng, (0.5 * best + 1).astype(np.float64), 1.0)
-    )
-    priogrid = (
-        np.floor((lat + 90) * 2).astype(np.int64) * 720
-        + np.floor((lon + 180) * 2).astype(np.int64)
-        + 1
-    )
-
-    ids = np.arange(_GED_FIRST_ID, _GED_FIRST_ID + n, dtype=np.int64)
-    id_text = _text(ids)
-    year = cal.year_text.take(pa.array(day))
-    iso_day = cal.iso.take(pa.array(day))
-    lat_t = _text(lat)
-    lon_t = _text(lon)
-    tov = _text(np.array([d.type_of_violence for d in dyads])[dyad])
-    conflict_id = _take([str(d.conflict_id) for d in dyads], dyad)
-    dyad_id = _take([str(d.dyad_id) for d in dyads], dyad)
-    side_a_id = _take([str(d.side_a_id) for d in dyads], dyad)
-    side_b_id = _take([str(d.side_b_id) for d in dyads], dyad)
+    deaths = _ged_deaths(rng, dyad, best[order])  # deaths by side, low and high: as synth does
+    district = world.district[seen]
     province_only = where_prec == 4
-    adm2 = pc.if_else(
-        pa.array(province_only),
-        pa.scalar(None, pa.string()),
-        _take([f"{d} district" for d in _DISTRICTS], district),
-    )
     where_coordinates = pc.if_else(
         pa.array(province_only),
         _take([f"{p.ucdp} province" for p in _PROVINCES], province),
         _take([f"{d} town" for d in _DISTRICTS], district),
     )
-    zeros = np.zeros(n, dtype=np.int64)
-    empty = pa.nulls(n, pa.string())
-    one = _take(["1"], zeros)
-    synthetic = _take(["SYNTHETIC"], zeros)
-    columns = [
-        id_text,  # id
-        pc.binary_join_element_wise("AFG", year, tov, dyad_id, id_text, "-"),  # relid
-        year,
-        one,  # active_year
-        _take(["Clear"], zeros),  # code_status
-        tov,
-        conflict_id,  # conflict_dset_id
-        conflict_id,  # conflict_new_id
-        _take([d.conflict_name for d in dyads], dyad),
-        dyad_id,  # dyad_dset_id
-        dyad_id,  # dyad_new_id
-        _take([d.dyad_name for d in dyads], dyad),
-        side_a_id,
-        side_a_id,
-        _take([d.side_a for d in dyads], dyad),
-        side_b_id,
-        side_b_id,
-        _take([d.side_b for d in dyads], dyad),
-        _text(rng.choice(4, size=n, p=[0.5, 0.3, 0.15, 0.05]) + 1),  # number_of_sources
-        _take(["SYNTHETIC record generated by rivalscope.synth_world"], zeros),  # source_article
-        empty,  # source_office
-        iso_day,  # source_date
-        synthetic,  # source_headline
-        synthetic,  # source_original
-        _text(where_prec),
-        where_coordinates,
-        empty,  # where_description
-        _take([f"{p.ucdp} province" for p in _PROVINCES], province),  # adm_1
-        adm2,
-        lat_t,
-        lon_t,
-        pc.binary_join_element_wise("POINT (", lon_t, " ", lat_t, ")", ""),  # geom_wkt
-        _text(priogrid),
-        _take(["Afghanistan"], zeros),
-        _take(["700"], zeros),  # country_id
-        _take(["Asia"], zeros),  # region
-        _text(np.where(rng.random(n) < 0.9, 1, 2)),  # event_clarity
-        one,  # date_prec
-        iso_day,  # date_start
-        iso_day,  # date_end
-        _text(deaths_a),
-        _text(deaths_b),
-        _text(deaths_civ),
-        _text(deaths_unknown),
-        _text(best),
-        _text(high),
-        _text(low),
-        _take([d.gwnoa for d in dyads], dyad),
-        empty,  # gwnob
-    ]
-    return _Records(truth=seen, ids=id_text, columns=columns)
+    columns = _ged_columns(
+        rng,
+        dyad,
+        first_id=_GED_FIRST_ID,
+        day=day,
+        province=province,
+        district=district,
+        no_adm2=province_only,
+        lat=np.round(lat[order], 6),
+        lon=np.round(lon[order], 6),
+        where_prec=where_prec,
+        where_coordinates=where_coordinates,
+        deaths=deaths,
+        source_article="SYNTHETIC record generated by rivalscope.synth_world",
+    )
+    return _Records(truth=seen, ids=columns[0], columns=columns)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -588,7 +499,6 @@ def _ucdp(rng: np.random.Generator, world: TrueEvents) -> _Records:
 
 def _acled(rng: np.random.Generator, world: TrueEvents) -> _Records:
     """ACLED's records of the world: some missed, some split in two, with ACLED's noise."""
-    cal = _calendar()
     tables = _kind_tables()
     seen = np.flatnonzero(rng.random(world.kind.size) >= ACLED_MISS)
     kind = world.kind[seen]
@@ -627,105 +537,23 @@ def _acled(rng: np.random.Generator, world: TrueEvents) -> _Records:
     seen, kind, day, geo, province, district, fatalities = (
         a[order] for a in (seen, kind, day, geo, province, district, fatalities)
     )
-    lat, lon = np.round(lat[order], 4), np.round(lon[order], 4)
-    n = seen.size
-    kinds = _ACLED_KINDS
     ak = _ACLED_OF_KIND[kind]
-
-    renamed = day >= cal.index(_ISKP_RENAMED)
-    actor1, _ = _acled_actor([k.actor1 for k in kinds], ak, renamed)
-    actor2, no_actor2 = _acled_actor([k.actor2 for k in kinds], ak, renamed)
-    names = [name for name, _ in _ACLED_ACTORS.values()]
-    inter_of = np.array([code for _, code in _ACLED_ACTORS.values()])
-    inter1 = inter_of[actor1]
-    inter2 = np.where(no_actor2, 0, inter_of[actor2])
-    interaction = np.where(
-        no_actor2, inter1 * 10, np.minimum(inter1, inter2) * 10 + np.maximum(inter1, inter2)
+    actors = _acled_actor_columns(rng, ak, day)
+    columns = _acled_columns(
+        rng,
+        ak,
+        first_number=_ACLED_FIRST_NUMBER,
+        day=day,
+        iso_dates=False,
+        actors=actors,
+        province=province,
+        district=district,
+        lat=np.round(lat[order], 4),
+        lon=np.round(lon[order], 4),
+        geo_precision=geo,
+        fatalities=fatalities,
     )
-    null_text = pa.scalar(None, pa.string())
-
-    def _maybe(
-        values: Sequence[str | None], share: npt.NDArray[np.float64], quote: bool = True
-    ) -> pa.Array:
-        """Per-kind optional text, present in a share of the rows."""
-        present = rng.random(n) < share
-        return pc.if_else(pa.array(present), _take(values, ak, quote=quote), null_text)
-
-    assoc_share = np.array([k.assoc_share for k in kinds])[ak]
-    assoc1 = _maybe([k.assoc_actor_1 for k in kinds], assoc_share)
-    assoc2 = _maybe([k.assoc_actor_2 for k in kinds], assoc_share)
-    to_civilians = np.array([k.actor2 == "CIV" for k in kinds])[ak]
-    civilian_targeting = pc.if_else(
-        pa.array(to_civilians), pa.scalar("Civilian targeting"), null_text
-    )
-    fatalities_t = _text(fatalities)
-    detail = _maybe(
-        [None if k.quoted_detail is None else ", " + k.quoted_detail for k in kinds],
-        np.full(n, 0.3),
-        quote=False,
-    )
-    outcome = _take(
-        [" No fatalities were reported.", " 1 person was killed.", None], np.minimum(fatalities, 2)
-    )
-    outcome = pc.coalesce(
-        outcome, pc.binary_join_element_wise(" ", fatalities_t, " people were killed.", "")
-    )
-    notes = pc.binary_join_element_wise(
-        "On ",
-        cal.prose.take(pa.array(day)),
-        ", ",
-        _take([k.phrase for k in kinds], ak, quote=False),
-        " ",
-        _take(_DISTRICTS, district, quote=False),
-        " district (",
-        _take([p.acled for p in _PROVINCES], province, quote=False),
-        ")",
-        pc.fill_null(detail, ""),
-        ".",
-        outcome,
-        " [SYNTHETIC]",
-        "",
-    )
-    lag = rng.integers(1, 60, size=n) * 86_400 + rng.integers(0, 86_400, size=n)
-    district_t = _take(list(_DISTRICTS), district)
-    zeros = np.zeros(n, dtype=np.int64)
-    ids = pc.binary_join_element_wise(
-        "AFG", _text(np.arange(_ACLED_FIRST_NUMBER, _ACLED_FIRST_NUMBER + n)), ""
-    )
-    columns = [
-        ids,  # event_id_cnty
-        cal.acled.take(pa.array(day)),  # event_date
-        cal.year_text.take(pa.array(day)),
-        _text(rng.choice(3, size=n, p=[0.85, 0.1, 0.05]) + 1),  # time_precision
-        _take([k.disorder_type for k in kinds], ak),
-        _take([k.event_type for k in kinds], ak),
-        _take([k.sub_event_type for k in kinds], ak),
-        _take(names, actor1),
-        assoc1,
-        _text(inter1),
-        pc.if_else(pa.array(no_actor2), null_text, _take(names, actor2)),
-        assoc2,
-        _text(inter2),
-        _text(interaction),
-        civilian_targeting,
-        _take(["4"], zeros),  # iso
-        _take(["Caspian"], zeros),  # region
-        _take(["Afghanistan"], zeros),
-        _take([p.acled for p in _PROVINCES], province),  # admin1
-        district_t,  # admin2
-        pa.nulls(n, pa.string()),  # admin3
-        district_t,  # location
-        _text(lat),
-        _text(lon),
-        _text(geo),  # geo_precision
-        _take(_ACLED_SOURCES, rng.choice(len(_ACLED_SOURCES), size=n)),
-        _take(["National"], zeros),  # source_scale
-        _quote_free_text(notes),
-        fatalities_t,
-        pa.nulls(n, pa.string()),  # tags
-        _text(cal.unix[day] + lag),  # timestamp
-    ]
-    return _Records(truth=seen, ids=ids, columns=columns)
+    return _Records(truth=seen, ids=columns[0], columns=columns)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -733,14 +561,10 @@ def _acled(rng: np.random.Generator, world: TrueEvents) -> _Records:
 # --------------------------------------------------------------------------------------------------
 
 
-def _write(path: Path, header: Sequence[str], columns: Sequence[pa.Array]) -> int:
+def _write(path: Path, header: tuple[str, ...], columns: Sequence[pa.Array]) -> int:
     """Write the header and the CSV-ready columns, ``_CHUNK_ROWS`` rows at a time."""
     rows = len(columns[0]) if columns else 0
-    with open(path, "wb") as out:
-        out.write((",".join(header) + "\n").encode())
-        for first in range(0, rows, _CHUNK_ROWS):
-            _write_lines(out, [c.slice(first, _CHUNK_ROWS) for c in columns])
-    return rows
+    return _write_csv(path, header, rows, lambda n, first: [c.slice(first, n) for c in columns])
 
 
 def _truth_columns(ucdp: _Records, acled: _Records) -> list[pa.Array]:

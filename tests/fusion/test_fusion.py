@@ -244,3 +244,28 @@ def test_the_fused_profile_counts_linked_clashes_once(overlapping: rs.Store) -> 
     assert merged > 0 and len(links) > 0
     assert any("Only UCDP is read" in w for w in ucdp.warnings)
     assert not math.isnan(float(clashes(fused)))
+
+
+def test_a_store_from_before_fusion_is_linked_when_migrated(
+    world: WorldFiles, tmp_path: Path
+) -> None:
+    path = tmp_path / "old.duckdb"
+    with rs.open(path) as store:
+        store.ingest("ucdp", world.ged_csv)
+        store.ingest("acled", world.acled_csv)
+        expected = fusion.links(store).to_pylist()
+        with store.transaction():
+            for table in ("coverage", "event_links", "fused_events"):
+                store.execute(f"DROP TABLE {table}")
+            store.execute("DELETE FROM schema_version WHERE version >= 5")
+    with rs.open(path) as store:
+        assert fusion.links(store).to_pylist() == expected
+        rows = {r["source"]: r for r in fusion.coverage(store).to_pylist()}
+        assert rows["ucdp"]["events"] == len(read(world.ged_csv))
+        assert rows["acled"]["versions"] is None
+        assert store.events(source="fused").num_rows == (
+            len(read(world.ged_csv))
+            + len(read(world.acled_csv))
+            - len(expected)
+            + len({r["cluster_id"] for r in expected})
+        )

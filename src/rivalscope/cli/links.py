@@ -14,15 +14,9 @@ from rivalscope.cli.common import DbOption, JsonOption, err, fail, open_store, p
 
 
 def _iso3(country: str | None) -> str | None:
-    from rivalscope.errors import InputError
-    from rivalscope.places import country_iso3
+    from rivalscope.places import require_country
 
-    if country is None:
-        return None
-    iso3 = country_iso3(country)
-    if iso3 is None:
-        raise InputError(f"no country is called {country!r}", parameter="country")
-    return iso3
+    return None if country is None else require_country(country)
 
 
 def links(

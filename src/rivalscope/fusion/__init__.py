@@ -202,9 +202,10 @@ def links(store: Store, *, country: str | None = None, event_id: str | None = No
     return t.select(*_LINK_COLUMNS).order_by(["cluster_id", "source", "event_id"]).to_pyarrow()
 
 
-def stored_sources(store: Store, country: str | None = None) -> list[str]:
-    """The sources with events that count in the store (in ``country``), sorted."""
-    e = store.counted("events")
+def stored_sources(store: Store, country: str | None = None, *, counted: bool = True) -> list[str]:
+    """The sources with events in the store (in ``country``), sorted: those with events that
+    count, or with ``counted=False`` also those whose every event awaits review."""
+    e = store.counted("events") if counted else store.table("events")
     if country is not None:
         e = e.filter(e.country_iso3 == country)
     return sorted(str(s) for s in e.select("source").distinct().to_pyarrow().column(0).to_pylist())
@@ -233,7 +234,7 @@ def choose(store: Store, source: str | None, country: str | None = None) -> str:
         return FUSED
     if source == FUSED or source in present:
         return source
-    everywhere = stored_sources(store) if country is not None else present
+    everywhere = stored_sources(store, counted=False)
     if source in everywhere:
         return source
     known = ", ".join([*everywhere, FUSED]) if everywhere else FUSED

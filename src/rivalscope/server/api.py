@@ -27,8 +27,8 @@ import rivalscope.server.profiles as profiles
 import rivalscope.server.queries as queries
 from rivalscope.analysis.context import plain
 from rivalscope.analysis.profile import SECTIONS
-from rivalscope.errors import NotFoundError, RivalscopeError
-from rivalscope.places import country_iso3
+from rivalscope.errors import RivalscopeError
+from rivalscope.places import require_country
 from rivalscope.redact import redact_table, store_secret
 from rivalscope.server.auth import token_matches
 from rivalscope.server.models import TEXT, iso_date
@@ -493,12 +493,7 @@ async def dyad(
 
 
 def _iso3(country: str | None) -> str | None:
-    if country is None:
-        return None
-    iso3 = country_iso3(country)
-    if iso3 is None:
-        raise NotFoundError(f"no country is called {country!r}", parameter="country")
-    return iso3
+    return None if country is None else require_country(country)
 
 
 @router.get(
