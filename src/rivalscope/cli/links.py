@@ -57,6 +57,10 @@ def links(
             show_default=False,
         ),
     ] = None,
+    limit: Annotated[
+        int,
+        typer.Option(min=1, help="Clusters shown in the table (--json lists every one)."),
+    ] = 20,
     as_json: JsonOption = False,
 ) -> None:
     """List the records linked across sources as one real-world event, or relink the store.
@@ -84,11 +88,12 @@ def links(
         where = f" in {country}" if country is not None else ""
         err.print(f"no records linked across sources for {what}{where}", highlight=False)
         return
-    _print_links(rows)
+    _print_links(rows, limit)
 
 
-def _print_links(rows: list[dict[str, Any]]) -> None:
-    clusters = len({r["cluster_id"] for r in rows})
+def _print_links(rows: list[dict[str, Any]], limit: int) -> None:
+    ids = list(dict.fromkeys(r["cluster_id"] for r in rows))
+    clusters, shown_ids = len(ids), set(ids[:limit])
     view = Table(
         "cluster",
         "country",
@@ -98,7 +103,7 @@ def _print_links(rows: list[dict[str, Any]]) -> None:
         title=f"Linked records: {clusters:,} events, {len(rows):,} records",
     )
     previous = None
-    for row in rows:
+    for row in (r for r in rows if r["cluster_id"] in shown_ids):
         shown = row["cluster_id"] if row["cluster_id"] != previous else ""
         previous = row["cluster_id"]
         view.add_row(
@@ -109,6 +114,11 @@ def _print_links(rows: list[dict[str, Any]]) -> None:
             "" if row["score"] is None else f"{row['score']:.2f}",
         )
     stdout().print(view)
+    if clusters > limit:
+        err.print(
+            f"{clusters - limit:,} more events not shown: --limit N, or --json for all",
+            highlight=False,
+        )
 
 
 def _relink(
