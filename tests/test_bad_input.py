@@ -1302,3 +1302,168 @@ def test_structural_garbage_always_reconciles(
     sample = samples[source]
     garbage = data.draw(structural_garbage_files(sample), label="file")
     check_garbage(source, garbage, template_db)
+
+
+# --- whole-file problems that used to be tracebacks ----------------------------------------------
+def zip_bytes(text: str) -> tuple[bytearray, int]:
+    """A deflated zip holding ``ged.csv``, and the offset of its compressed data."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("ged.csv", text)
+    data = bytearray(buffer.getvalue())
+    name_length, extra_length = (
+        int.from_bytes(data[26:28], "little"),
+        int.from_bytes(data[28:30], "little"),
+    )
+    return data, 30 + name_length + extra_length
+
+
+def unreadable_file(kind: str, sample: Sample, folder: Path) -> tuple[Path, dict[str, str]]:
+    """A file of ``kind`` that Python's readers raise on, and the ingest options it needs."""
+    text = csv_text(sample.header, sample.rows)
+    if kind == "lone-cr":
+        path = folder / "mac.csv"
+        path.write_bytes(text.replace("\n", "\r").encode())
+        return path, {}
+    if kind == "utf16-no-bom":
+        path = folder / "utf16.csv"
+        path.write_bytes(text.encode("utf-16-le"))
+        return path, {"encoding": "utf-16"}
+    data, start = zip_bytes(text)
+    if kind == "zip-corrupt-data":
+        for offset in range(start + 10, start + 60):
+            data[offset] ^= 0xFF
+    else:  # zip-bad-crc: the CRC in the local header and in the central directory
+        data[14] ^= 0xFF
+        central = data.rfind(b"PK\x01\x02")
+        data[central + 16] ^= 0xFF
+    path = folder / f"{kind}.zip"
+    path.write_bytes(bytes(data))
+    return path, {}
+
+
+UNREADABLE: dict[str, tuple[type[BaseException], str]] = {
+    # kind: (what Python's reader raised, what the message says to do)
+    "lone-cr": (type(None), "convert them to LF or CRLF"),
+    "utf16-no-bom": (UnicodeError, "save it as UTF-8"),
+    "zip-corrupt-data": (zlib.error, "corrupt zip archive"),
+    "zip-bad-crc": (zipfile.BadZipFile, "corrupt zip archive"),
+}
+
+
+def store_counts(store: rs.Store) -> tuple[int, ...]:
+    return tuple(
+        int(store.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
+        for table in ("events", "quarantine", "ingest_batches")
+    )
+
+
+@pytest.mark.parametrize("kind", list(UNREADABLE))
+def test_unreadable_file_is_an_input_error_naming_it(
+    kind: str, samples: dict[str, Sample], tmp_path: Path, new_store: StoreFactory
+) -> None:
+    path, options = unreadable_file(kind, samples["ucdp"], tmp_path)
+    store = new_store()
+    before = store_counts(store)
+    with pytest.raises(rs.InputError) as info:
+        store.ingest("ucdp", path, **options)
+    cause, advice = UNREADABLE[kind]
+    message = str(info.value)
+    assert message.startswith(f"{path}: "), message
+    assert advice in message
+    if cause is not type(None):  # the reader's own exception, kept as the cause
+        assert isinstance(info.value.__cause__, cause), repr(info.value.__cause__)
+    assert store_counts(store) == before
+
+
+def test_cli_unreadable_files_exit_2_without_traceback(
+    samples: dict[str, Sample], template_db: Path, tmp_path: Path
+) -> None:
+    db = copy_store(template_db, tmp_path)
+    for kind in UNREADABLE:
+        path, options = unreadable_file(kind, samples["ucdp"], tmp_path)
+        flags = ["--encoding", options["encoding"]] if options else []
+        done = run_cli("ingest", "ucdp", str(path), *flags, "--json", db=db)
+        assert done.returncode == 2, (kind, done.stderr)
+        assert "Traceback" not in done.stderr, kind
+        assert done.stderr.strip().startswith(f"error: {path}: "), done.stderr
+
+
+# --- oversized rows ------------------------------------------------------------------------------
+def test_default_row_limit_is_documented_and_read() -> None:
+    from rivalscope import settings
+    from rivalscope.ingest.pipeline import max_row_bytes
+
+    assert max_row_bytes() == int(settings.default("RIVALSCOPE_MAX_ROW_BYTES") or 0)
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "0"])
+def test_bad_row_limit_is_an_input_error(
+    value: str,
+    samples: dict[str, Sample],
+    tmp_path: Path,
+    new_store: StoreFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sample = samples["ucdp"]
+    path = write_csv(tmp_path / "ged.csv", sample.header, sample.rows)
+    monkeypatch.setenv("RIVALSCOPE_MAX_ROW_BYTES", value)
+    with pytest.raises(rs.InputError, match="RIVALSCOPE_MAX_ROW_BYTES"):
+        new_store().ingest("ucdp", path)
+
+
+@pytest.mark.parametrize(
+    ("limit", "size", "multiline"),
+    [
+        pytest.param(None, 3_000_000, False, id="3MB-default-limit"),
+        pytest.param(None, 33_000_000, False, id="33MB-over-duckdb-buffer"),
+        pytest.param("4000", 70_000, False, id="small-limit-over-buffer"),
+        pytest.param("4000", 70_000, True, id="small-limit-quoted-lines-over-buffer"),
+        pytest.param("4000", 6_000, True, id="small-limit-quoted-lines"),
+    ],
+)
+def test_oversized_row_is_quarantined_at_any_size(
+    limit: str | None,
+    size: int,
+    multiline: bool,
+    samples: dict[str, Sample],
+    tmp_path: Path,
+    new_store: StoreFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A row over the limit is quarantined, named, with the limit, whatever its size; DuckDB's
+    parallel reader used to drop a row longer than its buffer (16 times the limit) unseen."""
+    if limit is not None:
+        monkeypatch.setenv("RIVALSCOPE_MAX_ROW_BYTES", limit)
+    expected_limit = int(limit or 2_000_000)
+    sample = samples["ucdp"]
+    rows = sample.copy_rows()
+    line = "x" * 99 + "\n"
+    rows[2][sample.col("source_article")] = line * (size // len(line)) if multiline else "x" * size
+    path = write_csv(tmp_path / "huge.csv", sample.header, rows)
+    store, result = ingest(new_store(), "ucdp", path)
+    assert (result.rows_read, result.rows_stored, result.rows_quarantined) == (ROWS, ROWS - 1, 1)
+    reasons = quarantined(store, result)
+    assert set(reasons) == {3}
+    assert reasons[3].startswith("unreadable row: row too long (at least ")
+    assert f"over the limit of {expected_limit} bytes (RIVALSCOPE_MAX_ROW_BYTES)" in reasons[3]
+    assert stored_ids(store, "ucdp") == ids_except(sample, 3)
+
+
+def test_crlf_line_in_lf_file_keeps_later_record_numbers(
+    samples: dict[str, Sample], tmp_path: Path, new_store: StoreFactory
+) -> None:
+    """In an LF file, DuckDB ends a record at the CR of a CRLF line (when its last field is
+    empty) and counts the LF as a blank line; later rejected rows keep their record numbers."""
+    sample = samples["ucdp"]
+    rows = sample.copy_rows()
+    rows[2][-1] = ""  # gwnob, the last column
+    rows[5] = rows[5][:-2]  # record 6: too few fields
+    lines = csv_text(sample.header, rows).split("\n")
+    lines[3] += "\r"  # record 3 ends with CRLF
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("\n".join(lines).encode())
+    store, result = ingest(new_store(), "ucdp", path)
+    assert set(quarantined(store, result)) == {6}
+    assert (result.rows_read, result.rows_stored) == (ROWS, ROWS - 1)
+    assert stored_ids(store, "ucdp") == ids_except(sample, 6)

@@ -78,13 +78,21 @@ def _defections_under_review(store: Store, reviews: ir.Table) -> ir.Table:
     )
 
 
-def items(store: Store, *, status: str | None = "pending", kind: str | None = None) -> pa.Table:
+def items(
+    store: Store,
+    *,
+    status: str | None = "pending",
+    kind: str | None = None,
+    redact: bool = False,
+) -> pa.Table:
     """Review items with a summary of the row each refers to, oldest first.
 
     Args:
         store: the store.
         status: ``pending``, ``accepted``, ``rejected``, or ``None`` for all.
         kind: ``event``, ``defection``, or ``None`` for both.
+        redact: replace names of individuals in the passages by the store's pseudonyms (the
+            evidence spans move with them).
 
     Columns: item_kind, item_id, status, confidence, passage, evidence (JSON: field -> [start,
     end] character span), created, decided, reviewer, event_type, date, actor1, actor2 (for a
@@ -100,6 +108,10 @@ def items(store: Store, *, status: str | None = "pending", kind: str | None = No
         _defections_under_review(store, reviews), distinct=False
     )
     table: pa.Table = both.order_by(["created", "item_kind", "item_id"]).to_pyarrow()
+    if redact:
+        from rivalscope.redact import redactor
+
+        table = redactor(store).table(table)
     return table
 
 

@@ -66,6 +66,12 @@ SETTINGS: tuple[Setting, ...] = (
         "~/.cache/rivalscope).",
     ),
     Setting(
+        "RIVALSCOPE_MAX_ROW_BYTES",
+        "2000000",
+        "The longest CSV row (record) ingest reads, in bytes; a longer row, such as one with a "
+        "huge field, is quarantined with its size and this limit.",
+    ),
+    Setting(
         "RIVALSCOPE_LOG_LEVEL",
         "warning",
         "The log level of `rivalscope serve` (debug, info, warning, error).",

@@ -249,9 +249,11 @@ class Server:
     def wait_for(
         self, check: Callable[[dict[str, Any]], bool], what: str, timeout: float = 30.0
     ) -> dict[str, Any]:
-        """Poll /api/info until ``check(info)`` holds; that info."""
+        """Poll /api/info (with the token, if any: paths and process ids included) until
+        ``check(info)`` holds; that info."""
         deadline = time.monotonic() + timeout
-        with httpx.Client(base_url=self.url, timeout=30) as client:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        with httpx.Client(base_url=self.url, timeout=30, headers=headers) as client:
             while True:
                 info: dict[str, Any] = client.get("/api/info").json()
                 if check(info):

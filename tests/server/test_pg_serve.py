@@ -122,7 +122,7 @@ def _walk(client: httpx.Client, **params: object) -> list[dict[str, Any]]:
 
 
 def test_info_names_the_backend(pg_served: Server, duck_served: Server) -> None:
-    pg = pg_served.client().get("/api/info")
+    pg = pg_served.client(auth=True).get("/api/info")
     duck = duck_served.client().get("/api/info")
     assert pg.status_code == 200
     server = pg.json()["server"]

@@ -62,14 +62,18 @@ class Profile:
     triangulation: triangulation.Triangulation = field(default_factory=triangulation.Triangulation)
     citations: tuple[dict[str, str], ...] = ()
     """How to cite each source read."""
+    is_redacted: bool = False
+    """Made by :meth:`redacted`: every renderer of the profile redacts what it adds (the
+    report's event notes)."""
 
     def redacted(self) -> Profile:
-        """The same profile with names of individuals replaced by the store's pseudonyms."""
-        from rivalscope.redact import redact_table, store_secret
+        """The same profile with names of individuals replaced by the store's pseudonyms: the
+        defections' persons, and the names found in their notes (see :mod:`rivalscope.redact`)."""
+        from rivalscope.redact import redactor
 
-        secret = store_secret(self.dyad.store)
-        records = redact_table(self.defections.records, secret)
-        return replace(self, defections=replace(self.defections, records=records))
+        records = redactor(self.dyad.store).table(self.defections.records)
+        defections = replace(self.defections, records=records)
+        return replace(self, defections=defections, is_redacted=True)
 
     def to_dict(self) -> dict[str, Any]:
         """The profile as plain data (what ``--json`` prints): the dyad and the source read,

@@ -9,16 +9,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from rivalscope.cli.common import (
+    DEFAULT_WAIT,
     DbOption,
     JsonOption,
     SourceOption,
+    WaitOption,
     err,
     fail,
     open_store,
     print_json,
+    shown,
 )
 
 if TYPE_CHECKING:
@@ -94,7 +96,7 @@ def events(
         )
     _write_table(table, fmt, out)
     if out is not None:
-        err.print(f"{table.num_rows:,} events written to {out}", highlight=False)
+        err.print(f"{table.num_rows:,} events written to {shown(out)}", highlight=False)
 
 
 def profile(
@@ -113,12 +115,13 @@ def profile(
     redact: Annotated[
         bool, typer.Option("--redact", help="Replace names of individuals with pseudonyms.")
     ] = False,
+    wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
     """Profile the rivalry between two actors: where, when, whom, and what changed."""
     from rivalscope.analysis.profile import SECTIONS
     from rivalscope.analysis.profile import profile as run_profile
 
-    with open_store(db, write=redact, flags={"phases_file": "--phases"}) as store:
+    with open_store(db, write=redact, flags={"phases_file": "--phases"}, wait=wait) as store:
         result = run_profile(
             store,
             actor,
@@ -144,12 +147,12 @@ def profile(
         for entry in result.sources
     )
     err.print(
-        f"[bold]source[/]: {escape(str(result.dyad.source))} ({escape(read) or 'no events'})",
+        f"[bold]source[/]: {shown(result.dyad.source)} ({shown(read) or 'no events'})",
         highlight=False,
     )
     for name in SECTIONS:
-        err.print(f"[bold]{name}[/]: {escape(getattr(result, name).summary)}", highlight=False)
+        err.print(f"[bold]{name}[/]: {shown(getattr(result, name).summary)}", highlight=False)
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {shown(warning)}", highlight=False, soft_wrap=True)
     if html is not None:
-        err.print(f"report written to {html}", highlight=False)
+        err.print(f"report written to {shown(html)}", highlight=False)

@@ -33,13 +33,16 @@ from rivalscope.cli.common import (
     print_json,
     progress,
     stdout,
+    visible,
 )
+from rivalscope.cli.common import shown as shown_text
 
 if TYPE_CHECKING:
     from rivalscope import Store
     from rivalscope.coding.coder import Coder
 
 DEFAULT_COMMAND = "files"
+MAX_CHARS = 2_000_000  # rivalscope.coding.coder.MAX_PASSAGE_CHARS (not imported: --help stays fast)
 
 
 class _CodeGroup(TyperGroup):
@@ -148,6 +151,13 @@ def code_files(
     min_confidence: Annotated[
         float, typer.Option(help="Leave out records below this confidence (0 to 1).")
     ] = 0.0,
+    max_chars: Annotated[
+        int,
+        typer.Option(
+            help="Refuse a passage longer than this many characters, before coding anything "
+            "(0: no limit).",
+        ),
+    ] = MAX_CHARS,
     as_json: Annotated[
         bool,
         json_option("Print one JSON summary object on stdout (records then go only to --out)."),
@@ -155,6 +165,7 @@ def code_files(
 ) -> None:
     """Code reports into events and defections: one JSON line per record, with the evidence
     (character spans) for each field."""
+    from rivalscope.coding.coder import PassageTooLong
     from rivalscope.coding.readers import ReadStats, read_passages
     from rivalscope.coding.records import store_records
 
@@ -172,6 +183,11 @@ def code_files(
                 stats=stats,
             )
         )
+        limit = max_chars if max_chars > 0 else None
+        for passage in passages:
+            if limit is not None and len(passage.text) > limit:
+                hint = " (--split paragraph or line)" if passage.row is None else ""
+                raise fail(f"{PassageTooLong(passage, limit)}{hint}, or raise --max-chars")
         records = []
         sink: IO[str] | None = None
         if out is not None:
@@ -185,7 +201,7 @@ def code_files(
         try:
             with shown:
                 task = shown.add_task("coding", total=len(passages))
-                for _, coded in coder.code_passages(passages):
+                for _, coded in coder.code_passages(passages, max_chars=limit):
                     for record in coded:
                         if record.confidence < min_confidence:
                             continue
@@ -279,7 +295,9 @@ def code_eval(
     types = Table("event type", "precision", "recall", "F1", title="Event types")
     for name, score in result.types.items():
         if score.tp + score.fp + score.fn:
-            types.add_row(name, f"{score.precision:.3f}", f"{score.recall:.3f}", f"{score.f1:.3f}")
+            types.add_row(
+                shown_text(name), f"{score.precision:.3f}", f"{score.recall:.3f}", f"{score.f1:.3f}"
+            )
     console.print(types)
     met = result.met()
     for name, value in result.headline().items():
@@ -290,7 +308,7 @@ def code_eval(
     if errors:
         for item in result.errors:
             console.print(
-                f"{item['id']}: {json.dumps(item['mistakes'], default=str)}",
+                shown_text(f"{item['id']}: {json.dumps(item['mistakes'], default=str)}"),
                 highlight=False,
                 soft_wrap=True,
             )
@@ -303,6 +321,9 @@ def review(
     status: Annotated[str, typer.Option(help="pending, accepted, rejected or all.")] = "pending",
     kind: Annotated[str | None, typer.Option(help="event or defection (default: both).")] = None,
     limit: Annotated[int, typer.Option(help="Show at most this many (0: all).")] = 50,
+    redact: Annotated[
+        bool, typer.Option("--redact", help="Replace names of individuals with pseudonyms.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """List review items (newest batch last) with the passage words behind each field."""
@@ -310,8 +331,10 @@ def review(
         return
     from rivalscope import review as reviews
 
-    with open_store(db, write=False) as opened:
-        table = reviews.items(opened, status=None if status == "all" else status, kind=kind)
+    with open_store(db, write=redact) as opened:
+        table = reviews.items(
+            opened, status=None if status == "all" else status, kind=kind, redact=redact
+        )
     rows = table.to_pylist()
     shown = rows if limit <= 0 else rows[:limit]
     if as_json:
@@ -329,13 +352,13 @@ def review(
         confidence = f"{row['confidence']:.2f}" if row["confidence"] is not None else "?"
         facts = [str(row["event_type"] or ""), sides, place, str(row["date"] or ""), count]
         console.print(
-            f"\n[bold]{row['item_id']}[/]  {row['item_kind']}  {row['status']}  "
+            f"\n[bold]{shown_text(row['item_id'])}[/]  {row['item_kind']}  {row['status']}  "
             f"confidence {confidence}",
             highlight=False,
         )
-        console.print("  " + " · ".join(f for f in facts if f), highlight=False)
+        console.print("  " + " · ".join(shown_text(f) for f in facts if f), highlight=False)
         for line in _quotes(row["passage"], row["evidence"]):
-            console.print(f"    {line}", highlight=False, markup=False)
+            console.print(f"    {visible(line)}", highlight=False, markup=False)
     if len(rows) > len(shown):
         err.print(f"{len(rows) - len(shown):,} more (use --limit 0)", highlight=False)
     if rows and status == "pending":

@@ -5,13 +5,19 @@ Data and ``--json`` objects go to stdout; progress, notes and errors go to stder
 0 success, 1 the analysis found a problem, 2 bad input or usage. A library error becomes one
 line, ``error: ...``; when it names the parameter it is about, the line names the command's flag
 instead (``--end: 2031-01 is after ...``).
+
+Text from the data never reaches the terminal as it is: every table cell, title and message
+built from it goes through :func:`shown`, which makes control characters visible (an ESC or OSC
+sequence in an actor's name cannot move the cursor, clear the screen or forge a link) and escapes
+Rich markup. Data written as data (CSV, JSON, Parquet, to a file or stdout) stays faithful.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -57,13 +63,47 @@ def source_option(help: str = SOURCE_HELP) -> Any:
     return typer.Option("--source", help=help, show_default=False)
 
 
+DEFAULT_WAIT = 60.0
+"""Seconds a command waits for a DuckDB store that another process holds (``--wait``)."""
+
+WAIT_HELP = (
+    "Seconds to wait while another process is writing to the DuckDB store, before giving up."
+)
+
 DbOption = Annotated[str | None, db_option()]
 JsonOption = Annotated[bool, json_option()]
 SourceOption = Annotated[str | None, source_option()]
+WaitOption = Annotated[float, typer.Option("--wait", min=0, metavar="SECONDS", help=WAIT_HELP)]
+"""The ``--wait`` option of every command that writes to the store (declared here only): pass
+it to :func:`open_store`."""
 
 Flags = Mapping[str, str]
 """A command's flags whose names differ from the library parameter they set:
 ``{"learners": "--model"}``."""
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""C0 and C1 control characters, DEL, and the bidirectional overrides and isolates."""
+
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def visible(text: object) -> str:
+    """``text`` with each control character written as an escape (``\\x1b``, ``\\n``,
+    ``\\u202e``): for text printed without Rich markup."""
+    return _CONTROL.sub(_visible, str(text))
+
+
+def shown(text: object) -> str:
+    """Text from the data as a Rich table cell, title or message may hold it: control
+    characters made visible (:func:`visible`) and Rich markup escaped."""
+    return escape(visible(text))
 
 
 def stdout() -> Console:
@@ -78,7 +118,7 @@ def print_json(data: Any) -> None:
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print ``error: message`` as one line on stderr and return the exit to raise."""
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {shown(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -112,9 +152,29 @@ def store_target(db: str | None) -> str:
     return db or default_db()
 
 
+def _waiting(target: str, wait: float, flagged: bool) -> Callable[[str], None]:
+    """What a command prints, once, when the store it opens is held by another process."""
+
+    def note(reason: str) -> None:
+        change = "; --wait SECONDS to change" if flagged else ""
+        err.print(
+            f"waiting for the store: another process is writing to {shown(target)} "
+            f"(up to {wait:g} s{change}) ...",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    return note
+
+
 @contextmanager
 def open_store(
-    db: str | None, *, write: bool, create: bool = True, flags: Flags | None = None
+    db: str | None,
+    *,
+    write: bool,
+    create: bool = True,
+    flags: Flags | None = None,
+    wait: float | None = None,
 ) -> Iterator[Store]:
     """Open the store named by ``--db`` for one command, and close it after.
 
@@ -124,11 +184,17 @@ def open_store(
     False: then a missing DuckDB file stops the command and a server store opens read-only.
     Library errors, opening included, become one line on stderr and exit code 2.
 
+    A DuckDB file that another process holds (DuckDB lets one process write a file) is waited
+    for, up to ``wait`` seconds, with a note on stderr; still held after that, the command stops
+    with exit code 2, naming ``--wait``.
+
     Args:
         db: the ``--db`` value (None: the default store).
         write: whether the command writes to the store.
         create: whether a store that does not exist may be created.
         flags: the command's flags named otherwise than their library parameters.
+        wait: the command's ``--wait`` (None: the command has no such flag, and waits
+            :data:`DEFAULT_WAIT` seconds).
     """
     import rivalscope
     from rivalscope.store.urls import is_url
@@ -142,8 +208,18 @@ def open_store(
             read_only = True
         elif not create:
             raise fail(f"store {target} does not exist (give --db, or ingest data first)")
-    with library_errors(flags):
-        store = rivalscope.open(target, read_only=read_only)
+    seconds = DEFAULT_WAIT if wait is None else wait
+    try:
+        store = rivalscope.open(
+            target,
+            read_only=read_only,
+            wait=seconds,
+            on_wait=_waiting(target, seconds, flagged=wait is not None),
+        )
+    except RivalscopeError as exc:
+        if exc.parameter == "wait" and wait is None:
+            raise fail(exc.message) from None
+        raise fail(describe(exc, flags)) from None
     try:
         with library_errors(flags):
             yield store

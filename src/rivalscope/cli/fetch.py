@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, TaskID, TextColumn
 
-from rivalscope import settings
+import rivalscope.settings as settings
 from rivalscope.cli.common import (
     DbOption,
     Flags,
@@ -28,6 +28,7 @@ from rivalscope.cli.common import (
     open_store,
     print_json,
     progress,
+    shown,
 )
 from rivalscope.fetch import acled, ucdp
 from rivalscope.fetch.credentials import (
@@ -109,7 +110,9 @@ class _ConsoleLog(logging.Handler):
         self.console = console
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.console.print(f"[yellow]{record.getMessage()}[/]", highlight=False, soft_wrap=True)
+        self.console.print(
+            f"[yellow]{shown(record.getMessage())}[/]", highlight=False, soft_wrap=True
+        )
 
 
 @contextmanager
@@ -173,7 +176,7 @@ def _warn_permissions(path: Path | None, setting: str) -> None:
 def _summary(result: FetchResult) -> None:
     resumed = f"; resumed after page {result.resumed_at_page}" if result.resumed_at_page else ""
     if result.kind == "deletions":
-        err.print(f"[bold]acled deletions[/]: {result.message}", highlight=False)
+        err.print(f"[bold]acled deletions[/]: {shown(result.message)}", highlight=False)
         return
     label = f"{result.source} {result.kind}"
     if result.params.get("version"):
@@ -187,7 +190,7 @@ def _summary(result: FetchResult) -> None:
     )
     if result.message:
         style = "yellow" if result.empty else "default"
-        err.print(f"  [{style}]{result.message}[/]", highlight=False, soft_wrap=True)
+        err.print(f"  [{style}]{shown(result.message)}[/]", highlight=False, soft_wrap=True)
     if result.rows_quarantined:
         err.print("  see why: rivalscope info --quarantine", highlight=False)
 

@@ -25,6 +25,7 @@ from rivalscope.cli.common import (
     open_store,
     print_json,
     progress,
+    shown,
     stdout,
 )
 from rivalscope.forecast.spec import MAX_HORIZON
@@ -144,8 +145,8 @@ def metrics_table(backtest: Backtest) -> Table:
         "MSE log",
         "CRPS",
         title=(
-            f"Backtest {backtest.start:%Y-%m}..{backtest.end:%Y-%m}: {backtest.spec.describe()}, "
-            f"{backtest.spec.horizon} month(s) ahead"
+            f"Backtest {backtest.start:%Y-%m}..{backtest.end:%Y-%m}: "
+            f"{shown(backtest.spec.describe())}, {backtest.spec.horizon} month(s) ahead"
         ),
         caption=(
             f"{first['events']:,} of {first['forecasts']:,} unit-months had an event. "
@@ -154,7 +155,7 @@ def metrics_table(backtest: Backtest) -> Table:
     )
     for row in backtest.metrics.to_pylist():
         view.add_row(
-            row["model"] + (" *" if row["chosen"] else ""),
+            shown(row["model"]) + (" *" if row["chosen"] else ""),
             _score(row["brier"]),
             _score(row["roc_auc"]),
             _score(row["average_precision"]),
@@ -175,13 +176,16 @@ def _print_forecast(result: Forecast, rows: int) -> None:
         "expected",
         "last month",
         "last 12 months",
-        title=f"{result.spec.describe()} in {result.spec.target_month:%Y-%m} ({result.model})",
+        title=(
+            f"{shown(result.spec.describe())} in {result.spec.target_month:%Y-%m} "
+            f"({shown(result.model)})"
+        ),
     )
     for row in result.table.slice(0, rows).to_pylist():
         view.add_row(
             str(row["rank"]),
-            row["unit"],
-            row["name"],
+            shown(row["unit"]),
+            shown(row["name"]),
             _percent(row["probability"]),
             f"{row['expected_count']:.2f}",
             str(row["last_count"]),
@@ -285,9 +289,9 @@ def forecast(
         print_json(result.to_dict())
         return
     _print_forecast(result, top)
-    err.print(result.summary, highlight=False, soft_wrap=True)
+    err.print(shown(result.summary), highlight=False, soft_wrap=True)
     if html is not None:
-        err.print(f"forecast page written to {html}", highlight=False)
+        err.print(f"forecast page written to {shown(html)}", highlight=False)
 
 
 @app.command("backtest")
@@ -358,6 +362,6 @@ def backtest_command(
         print_json(result.to_dict())
         return
     stdout().print(metrics_table(result))
-    err.print(result.summary, highlight=False, soft_wrap=True)
+    err.print(shown(result.summary), highlight=False, soft_wrap=True)
     if html is not None:
-        err.print(f"backtest page written to {html}", highlight=False)
+        err.print(f"backtest page written to {shown(html)}", highlight=False)

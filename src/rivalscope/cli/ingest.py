@@ -8,17 +8,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 from rich.progress import TextColumn
 
 from rivalscope.cli.common import (
+    DEFAULT_WAIT,
     DbOption,
     JsonOption,
+    WaitOption,
     err,
     library_errors,
     open_store,
     print_json,
     progress,
+    shown,
 )
 
 if TYPE_CHECKING:
@@ -142,22 +144,22 @@ def _ingest(
     as_json: bool,
     encoding: str,
     coverage: Coverage | None = None,
+    wait: float = DEFAULT_WAIT,
 ) -> None:
     from rivalscope.ingest import STEPS
 
+    name = shown(f"{source} {file.name}")
     with (
-        open_store(db, write=True) as store,
-        progress(TextColumn("{task.completed}/{task.total} steps"), hidden=as_json) as shown,
+        open_store(db, write=True, wait=wait) as store,
+        progress(TextColumn("{task.completed}/{task.total} steps"), hidden=as_json) as bar,
     ):
-        task = shown.add_task(f"{source} {file.name}", total=len(STEPS))
+        task = bar.add_task(name, total=len(STEPS))
 
-        def on_step(name: str) -> None:
-            shown.update(
-                task, completed=STEPS.index(name), description=f"{source} {file.name}: {name}"
-            )
+        def on_step(step: str) -> None:
+            bar.update(task, completed=STEPS.index(step), description=f"{name}: {step}")
 
         result = store.ingest(source, file, encoding=encoding, on_step=on_step, coverage=coverage)
-        shown.update(task, completed=len(STEPS))
+        bar.update(task, completed=len(STEPS))
     if as_json:
         print_json(result.to_dict())
     else:
@@ -166,7 +168,7 @@ def _ingest(
 
 def _print_result(result: IngestResult) -> None:
     err.print(
-        f"[bold]{result.source}[/] {result.file}: {result.rows_read:,} rows read, "
+        f"[bold]{shown(result.source)}[/] {shown(result.file)}: {result.rows_read:,} rows read, "
         f"[green]{result.rows_stored:,} stored[/], "
         f"[yellow]{result.rows_quarantined:,} quarantined[/], "
         f"{result.rows_unchanged:,} unchanged (batch {result.batch_id})",
@@ -178,7 +180,7 @@ def _print_result(result: IngestResult) -> None:
         from rivalscope.ingest.unresolved import RESOLVE_ACTORS
 
         names = ", ".join(f"{a['name']} ({a['rows']:,})" for a in result.unresolved_actors)
-        err.print(f"  actors no alias knows: {escape(names)}", highlight=False, soft_wrap=True)
+        err.print(f"  actors no alias knows: {shown(names)}", highlight=False, soft_wrap=True)
         err.print(f"  give them an actor: {RESOLVE_ACTORS} (docs/data-sources.md)", highlight=False)
     if result.unresolved_places:
         from rivalscope.ingest.unresolved import RESOLVE_PLACES
@@ -187,7 +189,7 @@ def _print_result(result: IngestResult) -> None:
             f"{p['admin1']} [{p['country_iso3'] or '?'}] ({p['rows']:,})"
             for p in result.unresolved_places
         )
-        err.print(f"  provinces not found: {escape(names)}", highlight=False, soft_wrap=True)
+        err.print(f"  provinces not found: {shown(names)}", highlight=False, soft_wrap=True)
         err.print(f"  place them by coordinates: {RESOLVE_PLACES}", highlight=False)
 
 
@@ -210,8 +212,9 @@ def _command(source: str, summary: str) -> Callable[..., None]:
         db: DbOption = None,
         as_json: JsonOption = False,
         encoding: EncodingOption = "utf-8",
+        wait: WaitOption = DEFAULT_WAIT,
     ) -> None:
-        _ingest(source, file, db, as_json, encoding)
+        _ingest(source, file, db, as_json, encoding, wait=wait)
 
     command.__doc__ = summary
     return command
@@ -225,8 +228,9 @@ def _events_command(source: str, summary: str) -> Callable[..., None]:
         encoding: EncodingOption = "utf-8",
         coverage: CoverageOption = None,
         version: VersionOption = None,
+        wait: WaitOption = DEFAULT_WAIT,
     ) -> None:
-        _ingest(source, file, db, as_json, encoding, coverage_of(coverage, version))
+        _ingest(source, file, db, as_json, encoding, coverage_of(coverage, version), wait)
 
     command.__doc__ = summary
     return command

@@ -10,7 +10,18 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from rivalscope.cli.common import DbOption, JsonOption, err, fail, open_store, print_json, stdout
+from rivalscope.cli.common import (
+    DEFAULT_WAIT,
+    DbOption,
+    JsonOption,
+    WaitOption,
+    err,
+    fail,
+    open_store,
+    print_json,
+    shown,
+    stdout,
+)
 
 
 def _iso3(country: str | None) -> str | None:
@@ -62,6 +73,7 @@ def links(
         typer.Option(min=1, help="Clusters shown in the table (--json lists every one)."),
     ] = 20,
     as_json: JsonOption = False,
+    wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
     """List the records linked across sources as one real-world event, or relink the store.
 
@@ -72,7 +84,7 @@ def links(
     if relink:
         if event_id is not None:
             raise fail("--relink relinks whole countries: give --country, not an EVENT_ID")
-        _relink(db, country, days, km, as_json)
+        _relink(db, country, days, km, as_json, wait)
         return
     if days is not None or km is not None:
         raise fail("--days and --km set how records are linked: give them with --relink")
@@ -86,7 +98,9 @@ def links(
     if not rows:
         what = f"event {event_id}" if event_id is not None else "this store"
         where = f" in {country}" if country is not None else ""
-        err.print(f"no records linked across sources for {what}{where}", highlight=False)
+        err.print(
+            f"no records linked across sources for {shown(what)}{shown(where)}", highlight=False
+        )
         return
     _print_links(rows, limit)
 
@@ -104,13 +118,13 @@ def _print_links(rows: list[dict[str, Any]], limit: int) -> None:
     )
     previous = None
     for row in (r for r in rows if r["cluster_id"] in shown_ids):
-        shown = row["cluster_id"] if row["cluster_id"] != previous else ""
+        cluster = row["cluster_id"] if row["cluster_id"] != previous else ""
         previous = row["cluster_id"]
         view.add_row(
-            shown,
-            str(row["country_iso3"] or ""),
-            row["source"],
-            row["event_id"],
+            shown(cluster),
+            shown(row["country_iso3"] or ""),
+            shown(row["source"]),
+            shown(row["event_id"]),
             "" if row["score"] is None else f"{row['score']:.2f}",
         )
     stdout().print(view)
@@ -122,12 +136,17 @@ def _print_links(rows: list[dict[str, Any]], limit: int) -> None:
 
 
 def _relink(
-    db: str | None, country: str | None, days: int | None, km: float | None, as_json: bool
+    db: str | None,
+    country: str | None,
+    days: int | None,
+    km: float | None,
+    as_json: bool,
+    wait: float,
 ) -> None:
     import rivalscope.fusion as fusion
     from rivalscope.fusion.linking import stored_settings
 
-    with open_store(db, write=True, create=False) as store:
+    with open_store(db, write=True, create=False, wait=wait) as store:
         settings = None
         if days is not None or km is not None:
             current = stored_settings(store)

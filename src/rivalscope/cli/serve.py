@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from rivalscope import settings
+import rivalscope.settings as settings
 from rivalscope.cli.common import DbOption, Flags, err, library_errors, store_target
 
 SERVE_FLAGS: Flags = {"path": "--token-file", "token": "--token-file"}
@@ -49,6 +49,15 @@ def serve(
             max=64,
         ),
     ] = 4,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="A Host name clients use to reach the server (repeat for several), e.g. the "
+            "machine's name on the network. Always accepted: the --host address, localhost, "
+            "127.0.0.1 and ::1; requests naming any other Host get 400 (against DNS rebinding).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard and the JSON API (http://HOST:PORT/, API reference at /api)."""
     from rivalscope.server.app import ServerSettings, create_app, prepare
@@ -67,6 +76,7 @@ def serve(
             redact=redact,
             refresh_seconds=refresh,
             readers=readers,
+            allowed_hosts=tuple(allowed_host or ()),
         )
         state = prepare(server)
     import uvicorn

@@ -15,9 +15,11 @@ from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
 
 from rivalscope.cli.common import (
+    DEFAULT_WAIT,
     DbOption,
     JsonOption,
     SourceOption,
+    WaitOption,
     db_option,
     err,
     fail,
@@ -25,6 +27,7 @@ from rivalscope.cli.common import (
     open_store,
     print_json,
     progress,
+    shown,
     stdout,
 )
 
@@ -87,6 +90,7 @@ def run(
         int | None, typer.Option(help="Summarize after this many months (default: all).")
     ] = None,
     as_json: JsonOption = False,
+    wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
     """Run a scenario as an ensemble and summarize every outcome with its interval."""
     from rivalscope.simulate.ensemble import run_ensemble
@@ -94,15 +98,15 @@ def run(
 
     with library_errors():
         chosen = load_scenario(scenario)
-        with _progress(as_json) as shown:
-            task = shown.add_task(f"simulate {chosen.name}", total=runs)
+        with _progress(as_json) as bar:
+            task = bar.add_task(f"simulate {shown(chosen.name)}", total=runs)
             ensemble = run_ensemble(
                 chosen,
                 runs=runs,
                 months=months,
                 seed=seed,
                 posterior=posterior,
-                on_run=lambda done: shown.update(task, completed=done),
+                on_run=lambda done: bar.update(task, completed=done),
             )
         summary = ensemble.summary(at)
         picked = ensemble.run(store_run)
@@ -120,11 +124,11 @@ def run(
     if db is not None:
         from rivalscope.simulate.events import events_from_other_sources, write_run
 
-        with open_store(db, write=True) as store:
+        with open_store(db, write=True, wait=wait) as store:
             others = events_from_other_sources(store)
             if others and not as_json:
                 err.print(
-                    f"warning: {db} also holds {others:,} events from real sources; "
+                    f"warning: {shown(db)} also holds {others:,} events from real sources; "
                     "analyses will mix them with the simulated ones",
                     highlight=False,
                 )
@@ -136,24 +140,24 @@ def run(
     month = summary[0]["month"]
     view = Table(
         "metric", "mean", "median", "95% interval", "meaning",
-        title=f"{chosen.name}: {ensemble.runs} runs, after {month} months",
+        title=f"{shown(chosen.name)}: {ensemble.runs} runs, after {month} months",
     )  # fmt: skip
     for row in summary:
         view.add_row(
-            row["metric"],
+            shown(row["metric"]),
             f"{row['mean']:,.0f}",
             f"{row['median']:,.0f}",
             f"[{row['low']:,.0f}, {row['high']:,.0f}]",
-            row["meaning"],
+            shown(row["meaning"]),
         )
     stdout().print(view)
     for name, path in result.get("files", {}).items():
-        err.print(f"{name} written to {path}", highlight=False)
+        err.print(f"{name} written to {shown(path)}", highlight=False)
     if "store" in result:
         stored = result["store"]["events"]
         err.print(
             f"run {picked.label}: {stored['rows_read']:,} events "
-            f"({stored['rows_stored']:,} new or changed) written to {db}",
+            f"({stored['rows_stored']:,} new or changed) written to {shown(db)}",
             highlight=False,
         )
 
@@ -212,8 +216,8 @@ def compare(
 
     with library_errors():
         loaded = [load_scenario(path) for path in scenarios]
-        with _progress(as_json) as shown:
-            tasks = [shown.add_task(f"simulate {s.name}", total=runs) for s in loaded]
+        with _progress(as_json) as bar:
+            tasks = [bar.add_task(f"simulate {shown(s.name)}", total=runs) for s in loaded]
             comparison = run_compare(
                 loaded,
                 runs=runs,
@@ -223,7 +227,7 @@ def compare(
                 at=at,
                 level=level,
                 baseline=baseline,
-                on_run=lambda index, done: shown.update(tasks[index], completed=done),
+                on_run=lambda index, done: bar.update(tasks[index], completed=done),
             )
         page = None if no_html or html is None else write_html(comparison, html)
     _no_posterior_note(comparison.ensembles[0].posterior, as_json)
@@ -237,16 +241,16 @@ def compare(
     for pair in dict.fromkeys(row[0] for row in rows):
         view = Table(
             *TABLE_HEADER[1:],
-            title=f"{pair}: after {comparison.month} months, {comparison.runs} paired runs",
+            title=f"{shown(pair)}: after {comparison.month} months, {comparison.runs} paired runs",
         )
         for row in rows:
             if row[0] == pair:
-                view.add_row(*row[1:])
+                view.add_row(*(shown(cell) for cell in row[1:]))
         console.print(view)
     for sentence in comparison.sentences:
-        console.print(sentence, highlight=False)
+        console.print(shown(sentence), highlight=False)
     if page is not None:
-        err.print(f"page written to {page}", highlight=False)
+        err.print(f"page written to {shown(page)}", highlight=False)
 
 
 @app.command("calibrate")
@@ -277,8 +281,8 @@ def calibrate(
 
     with library_errors():
         world = load_scenario(scenario) if scenario is not None else None
-    with open_store(db, write=False, create=False) as store, _progress(as_json) as shown:
-        task = shown.add_task("ABC draws", total=draws)
+    with open_store(db, write=False, create=False) as store, _progress(as_json) as bar:
+        task = bar.add_task("ABC draws", total=draws)
         posterior = run_calibrate(
             store,
             scenario=world,
@@ -289,7 +293,7 @@ def calibrate(
             country=country,
             since=since,
             until=until,
-            on_draw=lambda done: shown.update(task, completed=done),
+            on_draw=lambda done: bar.update(task, completed=done),
             source=source,
         )
     with library_errors():
@@ -298,23 +302,24 @@ def calibrate(
         print_json({"posterior": str(out), **posterior.to_dict()})
         return
     for note in posterior.info.get("notes", []):
-        err.print(f"note: {note}", highlight=False)
+        err.print(f"note: {shown(note)}", highlight=False)
     observed = ", ".join(f"{k} {v:,.2f}" for k, v in posterior.observed.items() if v is not None)
     read = posterior.info.get("window", {}).get("source")
-    err.print(f"observed{f' ({read} events)' if read else ''}: {observed}", highlight=False)
+    read_from = f" ({shown(read)} events)" if read else ""
+    err.print(f"observed{read_from}: {shown(observed)}", highlight=False)
     view = Table(
         "parameter", "median", "90% interval", "prior",
         title=f"Posterior: {posterior.size} of {posterior.draws} draws kept",
     )  # fmt: skip
     for row in posterior.summary():
         view.add_row(
-            row["parameter"],
+            shown(row["parameter"]),
             f"{row['median']:.4g}",
             f"[{row['low']:.4g}, {row['high']:.4g}]",
             f"[{row['prior_low']:.4g}, {row['prior_high']:.4g}]",
         )
     stdout().print(view)
-    err.print(f"posterior written to {out}", highlight=False)
+    err.print(f"posterior written to {shown(out)}", highlight=False)
 
 
 @app.command("sensitivity")
@@ -344,8 +349,8 @@ def sensitivity(
         world = load_scenario(scenario) if scenario is not None else None
         if method not in ("morris", "sobol"):
             raise fail(f"--method {method!r}: use morris or sobol")
-        with _progress(as_json) as shown:
-            task = shown.add_task(f"{method} runs", total=None)
+        with _progress(as_json) as bar:
+            task = bar.add_task(f"{method} runs", total=None)
             result = run_sensitivity(
                 world,
                 method=method,  # type: ignore[arg-type]
@@ -353,7 +358,7 @@ def sensitivity(
                 months=months,
                 seed=seed,
                 outputs=tuple(output) if output else OUTPUTS,
-                on_run=lambda done, total: shown.update(task, completed=done, total=total),
+                on_run=lambda done, total: bar.update(task, completed=done, total=total),
             )
     if as_json:
         print_json(
@@ -372,13 +377,13 @@ def sensitivity(
         rows = [r for r in result.table.to_pylist() if r["output"] == name][:top]
         view = Table(
             "rank", "factor", "kind", measure, "conf",
-            title=f"{name}: {result.method}, {result.runs} runs of {result.months} months",
+            title=f"{shown(name)}: {result.method}, {result.runs} runs of {result.months} months",
         )  # fmt: skip
         for row in rows:
             view.add_row(
                 str(row["rank"]),
-                row["factor"] + (" (log10)" if row["scale"] == "log10" else ""),
-                row["kind"],
+                shown(row["factor"]) + (" (log10)" if row["scale"] == "log10" else ""),
+                shown(row["kind"]),
                 _fmt(row["importance"]),
                 _fmt(row["conf"]),
             )

@@ -9,7 +9,17 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from rivalscope.cli.common import DbOption, JsonOption, err, open_store, print_json, stdout
+from rivalscope.cli.common import (
+    DEFAULT_WAIT,
+    DbOption,
+    JsonOption,
+    WaitOption,
+    err,
+    open_store,
+    print_json,
+    shown,
+    stdout,
+)
 
 actors_app = typer.Typer(help="The actor registry.", invoke_without_command=True)
 places_app = typer.Typer(help="The gazetteer of provinces.", invoke_without_command=True)
@@ -39,21 +49,21 @@ def info(
     if quarantine:
         view = Table("batch", "row", "reason", title="Quarantine")
         for row in rows:
-            view.add_row(row["batch_id"], str(row["row_number"]), row["reason"])
+            view.add_row(shown(row["batch_id"]), str(row["row_number"]), shown(row["reason"]))
         stdout().print(view)
 
 
 def _print_info(summary: dict[str, Any]) -> None:
     console = stdout()
     console.print(
-        f"[bold]{summary['db']}[/]: {summary['events']:,} events, "
+        f"[bold]{shown(summary['db'])}[/]: {summary['events']:,} events, "
         f"{summary['defections']:,} defections, {summary['quarantined']:,} rows in quarantine",
         highlight=False,
     )
     view = Table("source", "events", "first", "last", "batches", title="Sources")
     for row in summary["sources"]:
         view.add_row(
-            row["source"],
+            shown(row["source"]),
             f"{row['events']:,}",
             str(row["first_date"]),
             str(row["last_date"]),
@@ -73,11 +83,11 @@ def _print_info(summary: dict[str, Any]) -> None:
         )
         for row in summary["coverage"]:
             view.add_row(
-                row["source"],
-                str(row["country_iso3"] or "?"),
+                shown(row["source"]),
+                shown(row["country_iso3"] or "?"),
                 str(row["first_date"]) + (" *" if row["declared"] else ""),
                 str(row["last_date"]),
-                row["versions"] or "",
+                shown(row["versions"] or ""),
                 str(row["batches"]),
                 f"{row['events']:,}",
             )
@@ -85,8 +95,8 @@ def _print_info(summary: dict[str, Any]) -> None:
     view = Table("batch", "file", "read", "stored", "quarantined", "unchanged", title="Batches")
     for row in summary["batches"][-10:]:
         view.add_row(
-            row["batch_id"],
-            str(row["file"]),
+            shown(row["batch_id"]),
+            shown(row["file"]),
             f"{row['rows_read']:,}",
             f"{row['rows_stored']:,}",
             f"{row['rows_quarantined']:,}",
@@ -100,17 +110,17 @@ def _print_info(summary: dict[str, Any]) -> None:
         if summary[key]:
             view = Table("id", "name as written", "events", title=title)
             for row in summary[key]:
-                view.add_row(row["actor_id"], row["name"], f"{row['events']:,}")
+                view.add_row(shown(row["actor_id"]), shown(row["name"]), f"{row['events']:,}")
             console.print(view)
     if summary["unmatched_places"]:
         view = Table("country", "province as written", "events", title="Unmatched province names")
         for row in summary["unmatched_places"]:
-            view.add_row(str(row["country_iso3"]), row["admin1"], f"{row['events']:,}")
+            view.add_row(shown(row["country_iso3"]), shown(row["admin1"]), f"{row['events']:,}")
         console.print(view)
     if summary["quarantine_reasons"]:
         view = Table("source", "reason", "rows", title="Quarantine reasons")
         for row in summary["quarantine_reasons"]:
-            view.add_row(row["source"], row["reason"], f"{row['rows']:,}")
+            view.add_row(shown(row["source"]), shown(row["reason"]), f"{row['rows']:,}")
         console.print(view)
 
 
@@ -129,8 +139,10 @@ def actors(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False)
         if not row["registered"] and not row["events"]:
             continue
         aliases = ", ".join(row["aliases"][:6]) + (" ..." if len(row["aliases"]) > 6 else "")
-        kind = row["kind"] if row["registered"] else "[yellow]unregistered[/]"
-        view.add_row(row["actor_id"], row["name"], kind, f"{row['events']:,}", aliases)
+        kind = shown(row["kind"]) if row["registered"] else "[yellow]unregistered[/]"
+        view.add_row(
+            shown(row["actor_id"]), shown(row["name"]), kind, f"{row['events']:,}", shown(aliases)
+        )
     stdout().print(view)
 
 
@@ -138,10 +150,11 @@ def actors(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False)
 def actors_load(
     file: Annotated[Path, typer.Argument(help="A TOML file of [[actor]] and [[alias]] tables.")],
     db: DbOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
     as_json: JsonOption = False,
 ) -> None:
     """Extend the actor registry with a TOML file (see docs/data-sources.md)."""
-    with open_store(db, write=True) as store:
+    with open_store(db, write=True, wait=wait) as store:
         result = store.load_actors(file)
     if as_json:
         print_json(result)
@@ -173,9 +186,9 @@ def places(
     view = Table("code", "name", "country", "events", "boundary", title="Provinces")
     for row in rows:
         view.add_row(
-            row["code"],
-            row["name"],
-            row["country_iso3"],
+            shown(row["code"]),
+            shown(row["name"]),
+            shown(row["country_iso3"]),
             f"{row['events']:,}",
             "yes" if row["has_boundary"] else "",
         )
@@ -188,10 +201,11 @@ def places_load_boundaries(
         Path, typer.Argument(help="GeoJSON of first-level boundaries (e.g. geoBoundaries ADM1).")
     ],
     db: DbOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
     as_json: JsonOption = False,
 ) -> None:
     """Load province polygons; events without a usable province get one by their point."""
-    with open_store(db, write=True) as store:
+    with open_store(db, write=True, wait=wait) as store:
         result = store.load_boundaries(file)
     if as_json:
         print_json(result)
@@ -209,13 +223,14 @@ def places_load_districts(
         Path, typer.Argument(help="CSV of districts: province, district (and an id, a point).")
     ],
     db: DbOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
     country: Annotated[str, typer.Option(help="ISO3 code of the country listed.")] = "AFG",
     as_json: JsonOption = False,
 ) -> None:
     """Load a district list (level 2 of the gazetteer) for the text coder and maps."""
     from rivalscope.districts import load_districts
 
-    with open_store(db, write=True) as store:
+    with open_store(db, write=True, wait=wait) as store:
         result = load_districts(store, file, country=country)
     if as_json:
         print_json(result)
@@ -238,6 +253,14 @@ def export(
         ),
     ],
     db: DbOption = None,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            "--redact",
+            help="Replace names of individuals (persons, notes, passages, quarantined rows) "
+            "with pseudonyms.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Export the store as Parquet (read it with --db spark:MASTER?data=DIR)."""
@@ -247,8 +270,8 @@ def export(
         if not as_json:
             err.print(f"{table}: {rows:,} rows", highlight=False)
 
-    with open_store(db, write=False) as store:
-        written = export_parquet(store, parquet, on_table=shown)
+    with open_store(db, write=redact) as store:
+        written = export_parquet(store, parquet, on_table=shown, redact=redact)
     if as_json:
         print_json({"directory": str(parquet), "rows": written})
     else:

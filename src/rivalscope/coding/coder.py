@@ -25,6 +25,10 @@ How a passage is read (every step a rule, nothing learned):
    worship or a building an ``attack``; the killing of one person singled out is an ``attack``.
 
 Precision comes first: a sentence that names groups but reports no act yields nothing.
+
+Coding time grows linearly with the length of a passage (``benchmarks/code_size.py``). A passage
+longer than :data:`MAX_PASSAGE_CHARS` characters is refused with :class:`PassageTooLong` before
+anything is coded: it is almost always a whole corpus read as one report.
 """
 
 from __future__ import annotations
@@ -68,11 +72,47 @@ from rivalscope.coding.places import (
     Gazetteer,
 )
 from rivalscope.coding.records import Coded, Passage
+from rivalscope.errors import InputError
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
     from rivalscope.store import Store
+
+
+MAX_PASSAGE_CHARS: Final = 2_000_000
+"""The longest passage :meth:`Coder.code_passages` codes by default, in characters (about
+2 MB of English, a few seconds of coding; news reports run to a few thousand characters)."""
+
+
+class PassageTooLong(InputError):
+    """A passage is longer than the coder's limit; names the passage, its length and the limit."""
+
+    def __init__(self, passage: Passage, limit: int) -> None:
+        self.where = passage_name(passage)
+        self.size = len(passage.text)
+        self.limit = limit
+        super().__init__(
+            f"{self.where}: {self.size:,} characters, over the limit of {limit:,} characters "
+            "per passage: split it into reports"
+        )
+
+
+def passage_name(passage: Passage) -> str:
+    """Where a passage came from, as errors name it: ``feed.csv: row 3``, ``notes.txt``."""
+    if passage.file is None:
+        return f"passage {passage.input_id}" if passage.input_id else "passage"
+    if passage.row is None:
+        return passage.file
+    name = passage.file.lower().removesuffix(".gz")
+    unit = (
+        "row"
+        if name.endswith(".csv")
+        else "line"
+        if name.endswith((".jsonl", ".ndjson"))
+        else "passage"
+    )
+    return f"{passage.file}: {unit} {passage.row}"
 
 
 def _gated(
@@ -653,6 +693,7 @@ class _Sentence:
     aggregate: bool = False
     background: bool = False
     separator: bool = False
+    position: int = -1
 
 
 @dataclass(slots=True)
@@ -661,10 +702,30 @@ class _Frame:
     sentences: list[_Sentence]
     triggers: list[_Trigger]
     typed: _Trigger | None = None
+    # What _continues has gathered from the first sentences of the frame (its sentences only
+    # grow while frames are built), so a long frame costs linear time, not quadratic.
+    provinces: set[str] = field(default_factory=set)
+    provinces_seen: int = 0
+    dates: set[dt.date] = field(default_factory=set)
+    dates_seen: int = 0
 
     @property
     def head(self) -> _Sentence:
         return self.sentences[0]
+
+
+@dataclass(slots=True)
+class _ReportPlaces:
+    """The report-wide place fallback, folded one mention at a time: what
+    ``_choose_place(every mention, province_only=True)`` would pick, kept up to date as fuzzy
+    mentions are added, so that each event without a place does not rescan the whole report."""
+
+    province: tuple[tuple[int, int, int], int, tuple[int, int], str] | None = None
+    towns: dict[str | None, tuple[tuple[int, int], str, tuple[int, int], int]] = field(
+        default_factory=dict
+    )
+    country: tuple[tuple[int, int], str] | None = None
+    folded: int = 0
 
 
 @dataclass(slots=True)
@@ -681,6 +742,8 @@ class _Doc:
     hashes: list[int] = field(default_factory=list)
     names: dict[int, int] = field(default_factory=dict)
     covered: set[int] = field(default_factory=set)
+    fuzzy_found: list[_PlaceMention] = field(default_factory=list)
+    report_places: _ReportPlaces | None = None
 
     def chars(self, start: int, end: int) -> tuple[int, int]:
         return self.idx[start], self.ends[end - 1]
@@ -783,16 +846,30 @@ class Coder:
         input_id: str | None = None,
         file: str | None = None,
         row: int | None = None,
+        max_chars: int | None = MAX_PASSAGE_CHARS,
     ) -> list[Coded]:
-        """Code one passage."""
+        """Code one passage (see :meth:`code_passages` for ``max_chars``)."""
         passage = Passage(text, report_date, input_id, file, row)
-        return next(iter(self.code_passages([passage])))[1]
+        return next(iter(self.code_passages([passage], max_chars=max_chars)))[1]
 
     def code_passages(
-        self, passages: Iterable[Passage], *, batch_size: int = 256
+        self,
+        passages: Iterable[Passage],
+        *,
+        batch_size: int = 256,
+        max_chars: int | None = MAX_PASSAGE_CHARS,
     ) -> Iterator[tuple[Passage, list[Coded]]]:
-        """Code many passages (spaCy batches them); yields each passage with its records."""
+        """Code many passages (spaCy batches them); yields each passage with its records.
+
+        Raises:
+            PassageTooLong: a passage is longer than ``max_chars`` characters (None: no limit),
+                raised before any passage is coded.
+        """
         items = passages if isinstance(passages, list) else list(passages)
+        if max_chars is not None:
+            for passage in items:
+                if len(passage.text) > max_chars:
+                    raise PassageTooLong(passage, max_chars)
         docs = self.patterns.pipe((p.text for p in items), batch_size=batch_size)
         for passage, doc in zip(items, docs, strict=True):
             yield passage, self._code_doc(doc, passage)
@@ -846,6 +923,7 @@ class Coder:
                     cend,
                     aggregate=number in aggregate or number in background,
                     background=number in background,
+                    position=len(sentences),
                 )
             )
         dateline = _DATELINE.match(passage.text)
@@ -1397,13 +1475,23 @@ class Coder:
     ) -> bool:
         if sentence.separator:
             return False
-        frame_provinces = self._provinces_named(frame.sentences)
+        if frame.provinces_seen < len(frame.sentences):
+            frame.provinces |= self._provinces_named(frame.sentences[frame.provinces_seen :])
+            frame.provinces_seen = len(frame.sentences)
+        frame_provinces = frame.provinces
         here = self._provinces_named([sentence])
         if here and frame_provinces and not (here & frame_provinces):
             return False
         here_dates = {m.date for m in self._dates(sentence, d) if m.date and m.precision == "day"}
         if here_dates:
-            frame_dates = {m.date for s in frame.sentences for m in self._dates(s, d) if m.date}
+            frame.dates.update(
+                m.date
+                for s in frame.sentences[frame.dates_seen :]
+                for m in self._dates(s, d)
+                if m.date
+            )
+            frame.dates_seen = len(frame.sentences)
+            frame_dates = frame.dates
             if frame_dates and not (here_dates & frame_dates):
                 return False
         new = max(violent, key=lambda t: t.rank)
@@ -2056,7 +2144,9 @@ class Coder:
             for sentence in frame.sentences:
                 if not sentence.fuzzy_done:
                     sentence.fuzzy_done = True
-                    sentence.places.extend(self._fuzzy_places(sentence, d))
+                    fuzzy = self._fuzzy_places(sentence, d)
+                    sentence.places.extend(fuzzy)
+                    d.fuzzy_found.extend(fuzzy)
                     sentence.places.sort(key=lambda p: p.start)
             mentions = [p for s in frame.sentences for p in s.places if not p.dateline]
             choice = self._choose_place(mentions) or choice
@@ -2064,8 +2154,7 @@ class Coder:
             dateline = [p for p in sentences[0].places if p.dateline] if sentences else []
             choice = self._choose_place(dateline)
         if choice is None:
-            extra = [p for s in sentences for p in s.places if not p.dateline]
-            choice = self._choose_place(extra, province_only=True)
+            choice = self._report_province(sentences, d)
         village = None
         for sentence in frame.sentences:
             if not _VILLAGE_WORDS.intersection(d.lower[sentence.start : sentence.end]):
@@ -2079,6 +2168,62 @@ class Coder:
             choice = _PlaceChoice(location=village)
         country = choice.country if choice and choice.country else self.country
         return country, choice
+
+    def _report_province(self, sentences: list[_Sentence], d: _Doc) -> _PlaceChoice | None:
+        """``_choose_place`` over every place the report names, ``province_only``; linear in
+        the report over all the events that ask for it."""
+        state = d.report_places
+        if state is None:
+            state = d.report_places = _ReportPlaces()
+            for sentence in sentences:
+                for mention in sentence.places:
+                    self._fold_report_place(state, mention)
+        else:
+            for mention in d.fuzzy_found[state.folded :]:
+                self._fold_report_place(state, mention)
+        state.folded = len(d.fuzzy_found)
+        places = self.places.places
+        if state.province is not None:
+            _, index, span, code = state.province
+            choice = _PlaceChoice(province=index, province_span=span)
+            choice.country = places[index].country_iso3
+            town = state.towns.get(code)
+            if town is not None:
+                choice.location = town[1:]
+            return choice
+        if state.country is not None:
+            return _PlaceChoice(country=state.country[1])
+        return None
+
+    def _fold_report_place(self, state: _ReportPlaces, mention: _PlaceMention) -> None:
+        if mention.dateline:
+            return
+        places = self.places.places
+        key = (-mention.score, mention.start)
+        if mention.cue in (None, "province", "provinces", "city"):
+            for position, index in enumerate(mention.places):
+                place = places[index]
+                if place.level == LEVEL_PROVINCE and place.code:
+                    rank = (*key, position)
+                    if state.province is None or rank < state.province[0]:
+                        state.province = (rank, index, (mention.cstart, mention.cend), place.code)
+                    break
+        for index in mention.places:
+            if places[index].level == LEVEL_COUNTRY:
+                if state.country is None or key < state.country[0]:
+                    state.country = (key, places[index].country_iso3)
+                break
+        if mention.cue in ("city", "town"):
+            seen: set[str | None] = set()
+            for index in mention.places:
+                place = places[index]
+                if place.level != LEVEL_TOWN or place.province in seen:
+                    continue
+                seen.add(place.province)
+                held = state.towns.get(place.province)
+                if held is None or key < held[0]:
+                    span = (mention.cstart, mention.cend)
+                    state.towns[place.province] = (key, place.name, span, index)
 
     def _choose_place(
         self, mentions: list[_PlaceMention], *, province_only: bool = False
@@ -2259,7 +2404,7 @@ class Coder:
             )
         ]
         trigger = min(main or frame.triggers, key=lambda t: t.start)
-        position = sentences.index(head)
+        position = head.position
         follow = sentences[position + 1 : position + 3]
         context = _Frame("defection", [head, *follow], frame.triggers)
         date = self._date(_Frame("defection", [head], frame.triggers), passage, sentences, d)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
+import rivalscope.settings as settings
 from rivalscope.actors import name_keys_table
 from rivalscope.errors import InputError
 from rivalscope.fusion.coverage import Coverage
@@ -52,6 +53,24 @@ Step = Callable[[str], None]
 
 STEPS: tuple[str, ...] = ("read", "check", "resolve", "quarantine", "write")
 
+MAX_ROW_BYTES = "RIVALSCOPE_MAX_ROW_BYTES"
+
+
+def max_row_bytes() -> int:
+    """The row-size limit of ingest (the setting ``RIVALSCOPE_MAX_ROW_BYTES``), in bytes.
+
+    Raises:
+        InputError: the setting is not a positive whole number.
+    """
+    value = settings.get(MAX_ROW_BYTES) or ""
+    try:
+        limit = int(value.replace("_", ""))
+    except ValueError:
+        limit = 0
+    if limit <= 0:
+        raise InputError(f"{MAX_ROW_BYTES}: {value!r} is not a positive whole number of bytes")
+    return limit
+
 
 class Ingest:
     """One ingest batch of one file into a store. Use :func:`ingest_file`.
@@ -72,6 +91,12 @@ class Ingest:
         self.temporary: list[tuple[str, str]] = []
         self.release: str | None = None
         self.key, self.columns, self.mapped = TARGETS[spec.target]
+        self.max_row_bytes = max_row_bytes()
+        self.parallel = True
+        """Whether DuckDB may read the file in parallel: only when no record can be longer
+        than the limit. In parallel, DuckDB 1.5 silently drops a record longer than its read
+        buffer (16 times the limit), and a long quoted record over several lines breaks the
+        split into pieces; read sequentially, every long record is rejected whole."""
 
     def sql(self, query: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
         return self.con.execute(query, params or [])
@@ -91,6 +116,7 @@ class Ingest:
         return f"""SELECT {columns} FROM read_csv($path, all_varchar = true, header = true,
               delim = ',', quote = '"', escape = '"', encoding = $encoding,
               compression = $compression, strict_mode = true, null_padding = false,
+              max_line_size = $max_line_size, buffer_size = $buffer_size, parallel = $parallel,
               store_rejects = true, rejects_table = '{rejects}_errors',
               rejects_scan = '{rejects}_scans', auto_detect = false, columns = $columns)"""
 
@@ -100,6 +126,9 @@ class Ingest:
             "encoding": self.encoding,
             "compression": "gzip" if is_gzip(self.csv_path) else "none",
             "columns": {name: "VARCHAR" for name in unique_names(self.header)},
+            "max_line_size": self.max_row_bytes,
+            "buffer_size": 16 * self.max_row_bytes,
+            "parallel": self.parallel,
         }
 
     # 1. read -------------------------------------------------------------------------------
@@ -145,11 +174,18 @@ class Ingest:
             message = str(exc).strip().splitlines()[0]
             raise InputError(f"{self.path}: cannot read as CSV: {message}") from exc
         self.temporary.append(("TABLE", "rs_raw"))
+        too_long = (
+            "'row too long (at least ' || max(regexp_extract(error_message, "
+            "'Actual Size: ?([0-9]+)', 1)) FILTER (WHERE error_type = 'LINE SIZE OVER MAXIMUM') "
+            f"|| ' bytes): over the limit of {int(self.max_row_bytes)} bytes ({MAX_ROW_BYTES})'"
+        )
         self.temp(
             "rs_rejected",
             f"""SELECT line - 1 AS _row, any_value(csv_line) AS raw,
-                   'unreadable row: ' || string_agg(DISTINCT error_type || ' (' ||
-                       split_part(error_message, chr(10), 1) || ')', '; ') AS reason
+                   'unreadable row: ' || CASE
+                     WHEN bool_or(error_type = 'LINE SIZE OVER MAXIMUM') THEN {too_long}
+                     ELSE string_agg(DISTINCT error_type || ' (' ||
+                       split_part(error_message, chr(10), 1) || ')', '; ') END AS reason
             FROM {rejects}_errors GROUP BY line""",
         )
         if blank_records:
@@ -518,6 +554,9 @@ def ingest_file(
         header = read_header(csv_path, normalized, str(path))
         facts = inspect_file(path)
         content = facts if csv_path == path else inspect_file(csv_path)
+        # DuckDB counts a row's size in UTF-8: a Latin-1 or UTF-16 row may grow when converted.
+        growth = 1 if normalized == "utf-8" else 2
+        job.parallel = content.longest_record * growth <= job.max_row_bytes
         try:
             job.read(
                 csv_path,

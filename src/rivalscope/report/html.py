@@ -78,9 +78,10 @@ def _tables(name: str, section: Any) -> list[dict[str, Any]]:
     return found
 
 
-def _extra_tables(name: str, profile: Profile) -> list[dict[str, Any]]:
+def _extra_tables(name: str, profile: Profile, *, redact: bool = False) -> list[dict[str, Any]]:
     """The deadliest clashes, with their sources' own words, under the timeline (a fused
-    event names every source that recorded it)."""
+    event names every source that recorded it); names found in the notes are replaced by
+    pseudonyms when ``redact``."""
     if name != "timeline":
         return []
     clashes = profile.dyad.clashes()
@@ -91,6 +92,10 @@ def _extra_tables(name: str, profile: Profile) -> list[dict[str, Any]]:
         .select("date_start", "admin1_code", "admin1", "fatalities_best", recorded_by, "notes")
         .to_pyarrow()
     )
+    if redact:
+        from rivalscope.redact import redactor
+
+        deadliest = redactor(profile.dyad.store).table(deadliest)
     return [table("deadliest clashes", deadliest, _cell)]
 
 
@@ -206,8 +211,9 @@ def report_page(profile: Profile, *, redact: bool = False) -> Page:
         profile: the computed profile.
         redact: replace defectors' names with stable pseudonyms.
     """
-    if redact:
+    if redact and not profile.is_redacted:
         profile = profile.redacted()
+    redact = profile.is_redacted
     dyad = profile.dyad
     sections = []
     for name in SECTIONS:
@@ -219,7 +225,7 @@ def report_page(profile: Profile, *, redact: bool = False) -> Page:
                 "summary": section.summary,
                 "figure": figure_json(FIGURES[name](profile)),
                 "compared": compared(profile, name),
-                "tables": _tables(name, section) + _extra_tables(name, profile),
+                "tables": _tables(name, section) + _extra_tables(name, profile, redact=redact),
             }
         )
     window = (

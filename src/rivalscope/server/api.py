@@ -29,10 +29,10 @@ from rivalscope.analysis.context import plain
 from rivalscope.analysis.profile import SECTIONS
 from rivalscope.errors import RivalscopeError
 from rivalscope.places import require_country
-from rivalscope.redact import redact_table, store_secret
+from rivalscope.redact import Redactor
 from rivalscope.server.auth import token_matches
 from rivalscope.server.models import TEXT, iso_date
-from rivalscope.server.security import json_bytes
+from rivalscope.server.security import json_bytes, public_info
 from rivalscope.server.state import Reader, State
 
 router = APIRouter(prefix="/api")
@@ -150,6 +150,13 @@ def _compute(
     return found
 
 
+def _redacted(ctx: ServerContext, reader: Reader, table: pa.Table) -> pa.Table:
+    """``table`` with names of individuals replaced by pseudonyms when the server redacts."""
+    if not ctx.redact:
+        return table
+    return profiles.redactor_of(ctx.state.cache, reader).table(table)
+
+
 def _events_query(ctx: ServerContext, reader: Reader, filters: queries.EventFilters) -> Any:
     return ctx.state.cache.get_or_compute(
         (reader.version, "events-query", filters),
@@ -159,9 +166,11 @@ def _events_query(ctx: ServerContext, reader: Reader, filters: queries.EventFilt
 
 # --- reads ------------------------------------------------------------------------------------
 @router.get("/info", response_model=models.Info, tags=["store"])
-async def info(ctx: Context) -> Response:
+async def info(ctx: Context, request: Request) -> Response:
     """The store summary (`rivalscope info`) and the server's state: whether the store is busy,
-    which snapshot is served, whether writes are enabled."""
+    which snapshot is served, whether writes are enabled. Filesystem paths (the store's, the
+    ingested files') and process ids only for a caller with the token; anyone else sees base
+    names."""
     server = {
         **ctx.state.status(),
         "version": rivalscope.__version__,
@@ -171,6 +180,8 @@ async def info(ctx: Context) -> Response:
     store = ctx.state.cache.peek((ctx.state.version, "info"))
     if store is None and ctx.state.ready:
         store = await run_in_threadpool(_store_info, ctx)
+    if ctx.token is None or not token_matches(request.headers.get("authorization"), ctx.token):
+        return _json(json_bytes(public_info(store, server)))
     return _json(json_bytes({"store": store, "server": server}))
 
 
@@ -255,7 +266,7 @@ async def events(
         query = _events_query(ctx, reader, filters)
         page, following = queries.events_page(reader.store, query, cursor=cursor, limit=limit)
         return {
-            "events": queries.rows(page),
+            "events": queries.rows(_redacted(ctx, reader, page)),
             "next_cursor": following,
             "limit": limit,
             "snapshot_version": reader.version,
@@ -302,6 +313,9 @@ def _download(ctx: ServerContext, filters: queries.EventFilters, fmt: str) -> Re
     reader = readers.__enter__()
     try:
         batches = queries.events_export(reader.store, _events_query(ctx, reader, filters))
+        if ctx.redact:
+            scrub = profiles.redactor_of(ctx.state.cache, reader)
+            batches = pa.RecordBatchReader.from_batches(batches.schema, scrub.batches(batches))
     except BaseException as exc:
         readers.__exit__(type(exc), exc, exc.__traceback__)
         raise
@@ -566,8 +580,7 @@ async def list_defections(
         table = queries.defections(
             reader.store, involving=involving, country=country, since=since, until=until
         )
-        if ctx.redact:
-            table = redact_table(table, store_secret(reader.store))
+        table = _redacted(ctx, reader, table)
         return {"defections": queries.rows(table), "snapshot_version": reader.version}
 
     return await _cached(ctx, ("defections", tuple(involving or ()), country, since, until), build)
@@ -585,6 +598,7 @@ async def review_items(
 
     def build(reader: Reader) -> dict[str, Any]:
         table = review.items(reader.store, status=None if status == "all" else status, kind=kind)
+        table = _redacted(ctx, reader, table)
         return {"items": queries.rows(table), "snapshot_version": reader.version}
 
     return await _cached(ctx, ("review", status, kind), build)
@@ -594,8 +608,10 @@ async def review_items(
 def _written(ctx: ServerContext, row: dict[str, Any], batch_id: str, changed: bool) -> bytes:
     if ctx.redact:
         with ctx.state.reader() as reader:
-            table = redact_table(pa.Table.from_pylist([row]), store_secret(reader.store))
-        row = table.to_pylist()[0]
+            known = profiles.redactor_of(ctx.state.cache, reader)
+        person = [row["person"]] if isinstance(row.get("person"), str) else []
+        scrub = Redactor(known.secret, (*known.names, *person))
+        row = scrub.table(pa.Table.from_pylist([row])).to_pylist()[0]
     return json_bytes({"defection": plain(row), "batch_id": batch_id, "changed": changed})
 
 

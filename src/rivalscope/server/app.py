@@ -19,8 +19,9 @@ import rivalscope.server.dashboard as dashboard
 from rivalscope.errors import InputError, NotFoundError, RegistryError, RivalscopeError, StoreError
 from rivalscope.server.auth import check_bind
 from rivalscope.server.queries import DefectionExists
-from rivalscope.server.security import MAX_BODY_BYTES, Guard, allowed_hosts_for
+from rivalscope.server.security import MAX_BODY_BYTES, Guard, Methods, allowed_hosts_for
 from rivalscope.server.state import State, StoreBusy, StoreState
+from rivalscope.server.warm import Warmer
 
 log = logging.getLogger("rivalscope.server")
 
@@ -40,6 +41,10 @@ class ServerSettings:
         cache_entries: results kept per snapshot.
         readers: for a PostgreSQL store, the most requests that read at once (each on its own
             connection).
+        warm: compute what the home page's dyads ask for first in a background thread, after
+            the start and whenever the version moves on (:mod:`rivalscope.server.warm`).
+        allowed_hosts: Host header names accepted besides the bind address and the loopback
+            names (``localhost``, ``127.0.0.1``, ``::1``); any other Host gets 400.
     """
 
     db: Path | str
@@ -49,8 +54,10 @@ class ServerSettings:
     redact: bool = False
     refresh_seconds: float = 2.0
     max_body: int = MAX_BODY_BYTES
-    cache_entries: int = 256
+    cache_entries: int = 1024
     readers: int = 4
+    allowed_hosts: tuple[str, ...] = ()
+    warm: bool = True
 
 
 def _status_for(exc: RivalscopeError) -> int:
@@ -152,9 +159,14 @@ def create_app(settings: ServerSettings, state: State | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prepared.start()
+        warmer = Warmer(app.state.rivalscope) if settings.warm else None
+        if warmer is not None:
+            warmer.start()
         try:
             yield
         finally:
+            if warmer is not None:
+                warmer.stop()
             prepared.stop()
 
     app = FastAPI(
@@ -198,9 +210,15 @@ def create_app(settings: ServerSettings, state: State | None = None) -> FastAPI:
             (b"x-rivalscope-snapshot", str(prepared.version).encode()),
         ]
 
+    routers = (app.router, api.router, dashboard.router)
+    app.add_middleware(
+        Methods,
+        # every route with its whole path (FastAPI may keep an included router as one entry)
+        routes=lambda: [r for router in routers for r in router.routes if hasattr(r, "methods")],
+    )
     app.add_middleware(
         Guard,
-        allowed_hosts=allowed_hosts_for(settings.host),
+        allowed_hosts=allowed_hosts_for(settings.host, settings.allowed_hosts),
         max_body=settings.max_body,
         store_headers=store_headers,
     )

@@ -28,7 +28,7 @@ from rivalscope.schema import EVENT_TYPES
 from rivalscope.server.api import CountryQuery, SinceQuery, SourceQuery, UntilQuery, context
 from rivalscope.server.models import TEXT
 from rivalscope.server.profiles import ProfileRequest, whole_profile
-from rivalscope.server.security import PAGE_POLICY
+from rivalscope.server.security import PAGE_POLICY, shown_name
 
 router = APIRouter(include_in_schema=False)
 
@@ -114,7 +114,7 @@ def index(request: Request) -> HTMLResponse:
                 if row["events"]
             ],
         )
-    return _page("index.html.j2", dyads=dyads, actors=actors, db=str(ctx.state.path))
+    return _page("index.html.j2", dyads=dyads, actors=actors, db=shown_name(ctx.state.path))
 
 
 @router.get("/api", response_class=HTMLResponse)

@@ -144,7 +144,10 @@ class Boundaries(BaseModel):
 
 
 class ServerStatus(BaseModel):
-    db: str = Field(description="The store: a DuckDB file, or a URL (password masked).")
+    db: str = Field(
+        description="The store: a DuckDB file, or a URL (password masked); without the token, "
+        "the file's base name or the URL's database name only."
+    )
     backend: Literal["duckdb", "postgres"] = Field(
         description="duckdb: reads come from a snapshot of the file; postgres: straight from "
         "the database."
@@ -160,7 +163,13 @@ class ServerStatus(BaseModel):
     cache_entries: int
     cache_hits: int
     cache_misses: int
-    pid: int
+    warmed_version: int = Field(
+        0,
+        description="The last snapshot version whose home page dyads the server computed ahead "
+        "of requests (equal to snapshot_version once warm).",
+    )
+    warm_seconds: float | None = Field(None, description="How long warming that version took.")
+    pid: int | None = Field(description="The server's process id (only with the token).")
     version: str
     writes: bool = Field(description="Whether write endpoints are enabled (a token is set).")
     redact: bool

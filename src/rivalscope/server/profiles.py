@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from rivalscope.analysis import profile as assembled
 from rivalscope.analysis.context import Dyad, plain
 from rivalscope.analysis.profile import SECTION_MODULES, SECTIONS, Profile
-from rivalscope.redact import redact_table, store_secret
+from rivalscope.redact import Redactor, redactor
 
 if TYPE_CHECKING:
     from rivalscope.server.cache import ResultCache
@@ -76,11 +76,20 @@ def sourcing(cache: ResultCache, reader: Reader, dyad: Dyad) -> dict[str, Any]:
     return found
 
 
-def redacted(name: str, value: Any, reader: Reader) -> Any:
-    """A section with names of individuals replaced by the store's pseudonyms."""
+def redactor_of(cache: ResultCache, reader: Reader) -> Redactor:
+    """The snapshot's redactor (its pseudonym secret and recorded persons), once per snapshot."""
+    found: Redactor = cache.get_or_compute(
+        (reader.version, "redactor"), lambda: redactor(reader.store)
+    )
+    return found
+
+
+def redacted(name: str, value: Any, reader: Reader, cache: ResultCache) -> Any:
+    """A section with names of individuals (persons, names in notes) replaced by the store's
+    pseudonyms."""
     if name != "defections":
         return value
-    return replace(value, records=redact_table(value.records, store_secret(reader.store)))
+    return replace(value, records=redactor_of(cache, reader).table(value.records))
 
 
 def profile_data(
@@ -91,7 +100,7 @@ def profile_data(
     sections = {}
     for name in names:
         value = section(cache, reader, dyad, name)
-        sections[name] = plain(redacted(name, value, reader) if redact else value)
+        sections[name] = plain(redacted(name, value, reader, cache) if redact else value)
     sourced = sourcing(cache, reader, dyad)
     return {
         "actor": dyad.actor,

@@ -1,12 +1,14 @@
 """What every response carries and every request must respect: a size limit on bodies, the Host
-header of a loopback server (against DNS rebinding), a Content-Security-Policy and the headers
+header (an allow-list, against DNS rebinding), a Content-Security-Policy and the headers
 that say whether the store is busy."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -136,6 +138,133 @@ class Guard:
         return replay
 
 
+class Methods:
+    """ASGI middleware: what every route answers besides its own methods, and empty query
+    parameters.
+
+    * An empty query parameter (``?rival=``, as a form's blank field sends it) is left out, as
+      if the caller had not given it, on every route, wherever the schema allows an empty value
+      (text); where it does not (dates, numbers, choices) it still gets 422.
+    * ``HEAD`` is answered for every ``GET`` route: the same status and headers, no body.
+    * ``OPTIONS`` answers 204 with ``Allow`` listing the path's methods (404 for no route), and
+      every 405 carries the same complete ``Allow``.
+
+    Args:
+        app: the application.
+        routes: returns the application's routes (read at each request).
+    """
+
+    def __init__(self, app: ASGIApp, *, routes: Callable[[], Iterable[Any]]) -> None:
+        self.app = app
+        self.routes = routes
+        self._blank: dict[int, frozenset[str]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method = scope.get("method", "GET")
+        query = scope.get("query_string", b"")
+        if query:
+            blank = self._blank_means_absent({**scope, "method": "GET"})
+            kept = drop_empty_parameters(query, blank)
+            if kept != query:
+                scope = {**scope, "query_string": kept}
+        if method == "OPTIONS":
+            allowed = self._allowed(scope)
+            if not allowed:
+                await _send_all(send, *_plain_response(404, "Not Found"))
+                return
+            await _send_all(
+                send,
+                {
+                    "type": "http.response.start",
+                    "status": 204,
+                    "headers": [(b"allow", ", ".join(allowed).encode())],
+                },
+                {"type": "http.response.body", "body": b""},
+            )
+            return
+        head = method == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
+        checked = scope
+
+        async def answer(message: Message) -> None:
+            if message["type"] == "http.response.start" and message.get("status") == 405:
+                allowed = self._allowed(checked)
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+                message = {
+                    **message,
+                    "headers": [*headers, (b"allow", ", ".join(allowed).encode())],
+                }
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app(scope, receive, answer)
+
+    def _blank_means_absent(self, scope: Scope) -> frozenset[str]:
+        """The query parameters of the route ``scope`` reaches whose schema allows an empty
+        value (text without a minimum length): those an empty value leaves out. An empty value
+        the schema rules out (a date, a number, a choice) still gets 422."""
+        from starlette.routing import Match
+
+        for route in self.routes():
+            if getattr(route, "methods", None) and route.matches(scope)[0] == Match.FULL:
+                found = self._blank.get(id(route))
+                if found is None:
+                    found = self._blank[id(route)] = _blank_parameters(route)
+                return found
+        return frozenset()
+
+    def _allowed(self, scope: Scope) -> list[str]:
+        from starlette.routing import Match
+
+        methods: set[str] = set()
+        for route in self.routes():
+            found = getattr(route, "methods", None)
+            if found and route.matches(scope)[0] != Match.NONE:
+                methods |= set(found)
+        if not methods:
+            return []
+        if "GET" in methods:
+            methods.add("HEAD")
+        methods.add("OPTIONS")
+        return sorted(methods)
+
+
+def _blank_parameters(route: Any) -> frozenset[str]:
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return frozenset()
+    names = set()
+    pending = [dependant]
+    while pending:
+        found = pending.pop()
+        pending.extend(found.dependencies)
+        for field in found.query_params:
+            # a repeatable parameter (a list) is validated as a list of the one empty value
+            for blank in ("", [""]):
+                if not field.validate(blank, {}, loc=("query", field.alias))[1]:
+                    names.add(field.alias)
+                    break
+    return frozenset(names)
+
+
+def drop_empty_parameters(query: bytes, names: Iterable[str]) -> bytes:
+    """The query string without the empty parameters among ``names`` (``a=&b=1`` gives
+    ``b=1`` when ``a`` is one)."""
+    wanted = {name.encode() for name in names}
+    kept = []
+    for part in query.split(b"&"):
+        name, _, value = part.partition(b"=")
+        if not part or (not value and unquote_to_bytes(name.replace(b"+", b" ")) in wanted):
+            continue
+        kept.append(part)
+    return b"&".join(kept)
+
+
 def _too_large(limit: int) -> tuple[Message, Message]:
     return _plain_response(413, f"the request body is larger than {limit} bytes")
 
@@ -152,16 +281,53 @@ async def _send_all(send: Send, *messages: Message) -> None:
         await send(message)
 
 
-def allowed_hosts_for(host: str) -> set[str] | None:
-    """Host names a server bound to ``host`` accepts: loopback names for a loopback server
-    (a page elsewhere cannot reach it by DNS rebinding), any for one bound wider."""
-    from rivalscope.server.auth import is_loopback
-
-    if not is_loopback(host):
-        return None
-    return {"localhost", "127.0.0.1", "::1", host.strip("[]").lower()}
+def allowed_hosts_for(host: str, extra: Iterable[str] = ()) -> set[str]:
+    """Host names a server bound to ``host`` accepts (any port): the bind address, the loopback
+    names and the ``extra`` names given (``serve --allowed-host``). Every other Host is refused
+    (400), so that a page elsewhere cannot read the server through DNS rebinding, whatever the
+    address it listens on."""
+    allowed = {"localhost", "127.0.0.1", "::1", host.strip().strip("[]").lower()}
+    for name in extra:
+        cleaned = name.strip().strip("[]").lower()
+        if cleaned:
+            allowed.add(cleaned)
+    return allowed
 
 
 def json_bytes(data: Any) -> bytes:
     """Compact UTF-8 JSON (no NaN), as every cached response holds it."""
     return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def shown_name(db: object) -> str:
+    """The store as a page or an anonymous caller may see it: a file's base name (never its
+    folder), or a URL's scheme and database name (never its host or user)."""
+    text = str(db)
+    if "://" in text:
+        scheme, _, rest = text.partition("://")
+        database = rest.rsplit("/", 1)[1].split("?", 1)[0] if "/" in rest else ""
+        return f"{scheme}://…/{database}" if database else f"{scheme}://…"
+    return os.path.basename(text.rstrip("/\\")) or text
+
+
+def public_info(store: dict[str, Any] | None, server: dict[str, Any]) -> dict[str, Any]:
+    """``/api/info`` for a caller without the token: no filesystem path (the store and every
+    ingested file by base name only), no process id, errors by their kind only."""
+    shown_server = {**server, "db": shown_name(server.get("db", "")), "pid": None}
+    shown_server["busy_pid"] = None
+    error = shown_server.get("last_error")
+    if error:
+        shown_server["last_error"] = str(error).split(":", 1)[0]
+    shown_store = store
+    if store is not None:
+        shown_store = {**store}
+        if "db" in store:
+            shown_store["db"] = shown_name(store["db"])
+        if isinstance(store.get("batches"), list):
+            shown_store["batches"] = [
+                {**row, "file": shown_name(row["file"]) if row.get("file") else row.get("file")}
+                if isinstance(row, dict)
+                else row
+                for row in store["batches"]
+            ]
+    return {"store": shown_store, "server": shown_server}

@@ -76,10 +76,14 @@ class State(Protocol):
     Attributes:
         cache: results computed from the store, keyed by the version they were computed on.
         version: moves on whenever the data served changes (the cache is cleared then).
+        warmed_version: the last version the cache warmer finished (see
+            :mod:`rivalscope.server.warm`); warm_seconds: how long it took.
     """
 
     cache: ResultCache
     version: int
+    warmed_version: int
+    warm_seconds: float | None
 
     @property
     def path(self) -> Path | str:
@@ -155,6 +159,10 @@ class Watched:
     _watcher: threading.Thread | None
     _watch_name: str = "rivalscope-store-watcher"
     _watch_failure: str = "refreshing the snapshot failed"
+    warmed_version: int = 0
+    """The last version whose home page dyads were warmed (see :mod:`rivalscope.server.warm`)."""
+    warm_seconds: float | None = None
+    """How long warming that version took."""
 
     def poll(self) -> bool:
         """Look at the store once; return whether what is served moved on."""
@@ -196,6 +204,8 @@ class Watched:
             "cache_entries": len(self.cache),
             "cache_hits": self.cache.hits,
             "cache_misses": self.cache.misses,
+            "warmed_version": self.warmed_version,
+            "warm_seconds": None if self.warm_seconds is None else round(self.warm_seconds, 3),
             "pid": os.getpid(),
         }
 
@@ -229,6 +239,9 @@ class StoreState(Watched):
         self.cache = ResultCache(cache_entries)
         self._snapshot = Snapshot(str(self.path))
         self._file_lock = threading.Lock()
+        self.load_lock = threading.Lock()
+        """Held while the snapshot's tables are replaced, and by the cache warmer while it
+        reads: DuckDB (1.5) was seen to abort the process when a load met the warmer's reads."""
         self._idle: queue.SimpleQueue[DuckDBStore] = queue.SimpleQueue()
         self._signature: Signature | None = None
         self._stop = threading.Event()
@@ -398,7 +411,8 @@ class StoreState(Watched):
         return before
 
     def _load(self, copy: Path, tables: set[str] | None) -> None:
-        taken = self._snapshot.load(copy, tables)
+        with self.load_lock:
+            taken = self._snapshot.load(copy, tables)
         self.version += 1
         self.taken = taken.replace(tzinfo=dt.UTC)
         self.cache.clear()

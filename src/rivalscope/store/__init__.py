@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import rivalscope.settings as settings
@@ -31,6 +32,8 @@ def open(
     *,
     read_only: bool = False,
     spark_conf: dict[str, str] | None = None,
+    wait: float = 0,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Store:
     """Open (creating if needed) a store: a DuckDB file path, or in memory when ``db`` is None.
 
@@ -38,9 +41,15 @@ def open(
     master with the Parquet export to read (``spark:local[2]?data=DIR``); ``spark_conf`` adds
     Spark settings (``{"spark.executor.memory": "8g"}``). A Spark store is always read-only.
 
+    DuckDB locks a file for the process that opens it: ``wait`` is how many seconds to wait
+    while another process holds a DuckDB file (trying again with backoff), and ``on_wait`` is
+    called once, with DuckDB's reason, when the open starts waiting. A PostgreSQL store
+    serializes its writers itself, and a Spark store only reads: both ignore them.
+
     Raises:
         InputError: ``db`` is not a store location (a Spark URL without a master, ...).
-        StoreError: the store cannot be opened, migrated or seeded.
+        StoreError: the store cannot be opened, migrated or seeded; a DuckDB file still held by
+            another process after ``wait`` seconds (the error is about ``wait``).
     """
     target = parse(db, spark_conf=spark_conf)
     if target.kind == "postgres":
@@ -53,7 +62,9 @@ def open(
         return SparkStore(db, spark_conf=spark_conf)
     from rivalscope.store.duckdb import DuckDBStore
 
-    return DuckDBStore(None if db is None else target.location, read_only=read_only)
+    return DuckDBStore(
+        None if db is None else target.location, read_only=read_only, wait=wait, on_wait=on_wait
+    )
 
 
 __all__ = ["DEFAULT_DB", "IngestResult", "Store", "default_db", "open"]

@@ -1,15 +1,17 @@
 """DuckDB stores: one file (or memory) that an analyst owns; the default store.
 
-DuckDB allows one writer per file: route writes through one :class:`DuckDBStore`. The staging
-database of a DuckDB store is the store itself, so a batch's checked rows reach its tables
-through views, with no copy.
+DuckDB allows one writer per file: route writes through one :class:`DuckDBStore`. A file that
+another process holds open cannot be opened (DuckDB locks it): :class:`DuckDBStore` may wait for
+the lock (``wait``), trying again with backoff. The staging database of a DuckDB store is the
+store itself, so a batch's checked rows reach its tables through views, with no copy.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,12 +28,58 @@ def first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
+def is_locked(exc: duckdb.Error) -> bool:
+    """Whether opening a file failed because another process holds its lock."""
+    return isinstance(exc, duckdb.IOException) and "Conflicting lock" in str(exc)
+
+
+def connect(
+    target: str,
+    *,
+    read_only: bool,
+    wait: float = 0,
+    on_wait: Callable[[str], None] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Connect to a DuckDB file, waiting up to ``wait`` seconds while another process holds it.
+
+    The open is tried again with backoff (0.05 s doubling to 1 s); ``on_wait`` is called once,
+    with DuckDB's reason, when the first try finds the file locked.
+
+    Raises:
+        StoreError: the file cannot be opened; still locked after ``wait`` seconds, the error
+            is about ``wait``.
+    """
+    deadline = time.monotonic() + max(wait, 0)
+    delay = 0.05
+    waited = False
+    while True:
+        try:
+            return duckdb.connect(target, read_only=read_only)
+        except duckdb.Error as exc:
+            if not is_locked(exc):
+                raise StoreError(f"cannot open store {target}: {first_line(exc)}") from exc
+            left = deadline - time.monotonic()
+            if left <= 0:
+                held = f"still held after {wait:g} s" if waited else "held"
+                raise StoreError(
+                    f"store {target} is in use by another process ({held}): {first_line(exc)}",
+                    parameter="wait",
+                ) from exc
+            if not waited and on_wait is not None:
+                on_wait(first_line(exc))
+            waited = True
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, 1.0)
+
+
 class DuckDBStore(Store):
     """A store in a DuckDB file, or in memory.
 
     Args:
         db: a DuckDB file path, or ``None`` / ``":memory:"`` for an in-memory store.
         read_only: open an existing file without writing (many readers may share it).
+        wait: seconds to wait while another process holds the file (0: fail at once).
+        on_wait: called once, with DuckDB's reason, when the open starts waiting.
 
     Attributes:
         con: the DuckDB connection (tests and the store's own code only).
@@ -39,14 +87,18 @@ class DuckDBStore(Store):
 
     backend = "duckdb"
 
-    def __init__(self, db: str | Path | None = None, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        db: str | Path | None = None,
+        *,
+        read_only: bool = False,
+        wait: float = 0,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
         target = ":memory:" if db is None else str(db)
         self.path = target
         self.read_only = read_only
-        try:
-            self.con = duckdb.connect(target, read_only=read_only)
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot open store {target}: {first_line(exc)}") from exc
+        self.con = connect(target, read_only=read_only, wait=wait, on_wait=on_wait)
         self.con.execute("SET enable_progress_bar = false")
         self._ibis: Any = None
         if not read_only:

@@ -3,7 +3,8 @@
 ``DIR/events/`` is a Hive-partitioned dataset, ``country_iso3=AFG/year=2021/part-0.parquet``
 (a NULL country is ``country_iso3=__HIVE_DEFAULT_PARTITION__``); every other table is one file,
 ``DIR/<table>.parquet``. Rows stream from the store in batches (through Ibis), so an export
-never needs a table to fit in memory.
+never needs a table to fit in memory. A redacted export replaces names of individuals by the
+store's pseudonyms in every table (persons, notes, review passages, quarantined raw rows).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def export_parquet(
     directory: str | Path,
     *,
     on_table: Callable[[str, int], None] | None = None,
+    redact: bool = False,
 ) -> dict[str, int]:
     """Write every table of ``store`` as Parquet under ``directory``.
 
@@ -73,6 +75,8 @@ def export_parquet(
         store: any open store.
         directory: created if missing; it must not hold an export already.
         on_table: called with each table's name and row count as it is written.
+        redact: replace names of individuals by the store's pseudonyms
+            (:meth:`rivalscope.redact.Redactor.batches`).
 
     Returns:
         Rows written per table.
@@ -84,6 +88,11 @@ def export_parquet(
     if (out / "events").exists() or any(out.glob("*.parquet")):
         raise InputError(f"{out} already holds an export: choose a new directory")
     out.mkdir(parents=True, exist_ok=True)
+    scrub: Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]] = iter
+    if redact:
+        from rivalscope.redact import redactor
+
+        scrub = redactor(store).batches
     written: dict[str, int] = {}
     for name in TABLES:
         table = store.table(name)
@@ -97,7 +106,7 @@ def export_parquet(
             else:
                 ds.write_dataset(
                     pa.RecordBatchReader.from_batches(
-                        schema, _conformed(iter(reader), schema, year=True)
+                        schema, _conformed(scrub(iter(reader)), schema, year=True)
                     ),
                     out / "events",
                     format="parquet",
@@ -110,7 +119,7 @@ def export_parquet(
         else:
             schema = _nullable(reader.schema)
             with pq.ParquetWriter(out / f"{name}.parquet", schema) as writer:
-                for batch in _conformed(iter(reader), schema):
+                for batch in _conformed(scrub(iter(reader)), schema):
                     writer.write_batch(batch)
         written[name] = count
         if on_table is not None:
