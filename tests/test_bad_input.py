@@ -1467,3 +1467,22 @@ def test_crlf_line_in_lf_file_keeps_later_record_numbers(
     assert set(quarantined(store, result)) == {6}
     assert (result.rows_read, result.rows_stored) == (ROWS, ROWS - 1)
     assert stored_ids(store, "ucdp") == ids_except(sample, 6)
+
+
+def test_a_lone_crlf_line_in_an_lf_file_is_two_blank_lines(tmp_path: Path) -> None:
+    """Found by the fuzz test: DuckDB reads a CRLF blank line in an LF file as two blank lines,
+    so the rows after it keep their numbers."""
+    from rivalscope.synth import ACLED_COLUMNS
+
+    row = (
+        "AFG{n},06 November 2017,2017,1,Political violence,Battles,Armed clash,Taliban,,2,"
+        "Military Forces of Afghanistan (2004-2021),,1,12,,4,Caspian,Afghanistan,Paktya,Zurmat,,"
+        "Zurmat,33.5,69.4,1,src,National,notes,not a number,,"
+    )
+    path = tmp_path / "acled.csv"
+    text = ",".join(ACLED_COLUMNS) + "\n\r\n\n" + row.format(n=1) + "\n" + row.format(n=2)
+    path.write_bytes(text.encode())
+    store = rs.open(":memory:")
+    result = store.ingest("acled", path)
+    assert (result.rows_read, result.rows_quarantined) == (2, 2)
+    assert store.quarantine(result.batch_id).column("row_number").to_pylist() == [1, 2]

@@ -171,6 +171,7 @@ def row_limit(monkeypatch: pytest.MonkeyPatch) -> int:
     max_examples=300,
     deadline=None,
     database=None,
+    derandomize=True,
     suppress_health_check=[
         HealthCheck.too_slow,
         HealthCheck.data_too_large,

@@ -192,7 +192,8 @@ def _blank_records(path: Path) -> tuple[int, ...]:
     A blank line is one that holds only the header's line ending: DuckDB skips those, while a
     lone CR in a file of LF lines is a record (with too few fields) that it rejects. In a file
     of LF lines, DuckDB ends a record at the CR of a CRLF ending (when it reads the record at
-    all) and counts the LF after it as a blank line of its own.
+    all) and counts the LF after it as a blank line of its own (so a lone CRLF line is two blank
+    lines).
     """
     opener = gzip.open if is_gzip(path) else open
     found = []
@@ -204,7 +205,7 @@ def _blank_records(path: Path) -> tuple[int, ...]:
                 record += 1
                 if record == 0 and line.endswith(b"\r\n"):
                     ending = b"\r\n"
-                elif record > 0 and line == ending:
+                elif record > 0 and (line == ending or line == b"\r\n"):
                     found.append(record)
             quoted = _ends_quoted(line, quoted)
             if ending == b"\n" and record > 0 and not quoted and line.endswith(b"\r\n"):
