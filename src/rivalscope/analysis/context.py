@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -147,12 +148,7 @@ class Dyad:
     def events(self) -> ir.Table:
         """Every event in the window (any actors) that counts (see :meth:`Store.counted`), from
         the dyad's source (:attr:`source`)."""
-        if self.source is None:
-            t = self.store.counted("events")
-        else:
-            import rivalscope.fusion as fusion
-
-            t = fusion.view(self.store, self.source, self.country)
+        t = self._read
         if self.country is not None:
             t = t.filter(t.country_iso3 == self.country)
         if self.since is not None:
@@ -160,6 +156,16 @@ class Dyad:
         if self.until is not None:
             t = t.filter(t.date_start <= self.until)
         return t
+
+    @cached_property
+    def _read(self) -> ir.Table:
+        """The table of the dyad's source, resolved once (the fused view asks the store which
+        countries it holds)."""
+        if self.source is None:
+            return self.store.counted("events")
+        import rivalscope.fusion as fusion
+
+        return fusion.view(self.store, self.source, self.country)
 
     def between(self) -> ir.Table:
         """Events with one of the two on each side."""
@@ -185,18 +191,9 @@ class Dyad:
         import rivalscope.fusion as fusion
 
         names = fusion.describe(self.store, self.source, self.country)["sources"]
-        c = self.store.table("coverage")
-        c = c.filter(c.source.isin(names))
-        if self.country is not None:
-            c = c.filter(c.country_iso3 == self.country)
-        rows = (
-            c.group_by("source")
-            .aggregate(first=c.first_date.min(), last=c.last_date.max())
-            .to_pyarrow()
-            .to_pylist()
-        )
-        edges = [(row["first"], row["source"]) for row in rows]
-        edges += [(row["last"] + dt.timedelta(days=1), row["source"]) for row in rows]
+        covered = fusion.windows(self.store, names, self.country)
+        edges = [(first, source) for source, (first, _) in covered.items()]
+        edges += [(last + dt.timedelta(days=1), source) for source, (_, last) in covered.items()]
         return sorted(edges)
 
     def defections(self) -> ir.Table:

@@ -182,12 +182,7 @@ def sourcing(dyad: Dyad, clashes: timeline.Timeline) -> Sourcing:
 
 def _windows(store: Store, dyad: Dyad) -> dict[str, tuple[dt.date, dt.date]]:
     """Each source's coverage window in the dyad's country (every source, read or not)."""
-    every = fusion.stored_sources(store, dyad.country)
-    return {
-        entry["source"]: (entry["first_date"], entry["last_date"])
-        for entry in provenance.sources(store, every, country=dyad.country, since=None, until=None)
-        if entry["first_date"] is not None and entry["last_date"] is not None
-    }
+    return fusion.windows(store, fusion.stored_sources(store, dyad.country), dyad.country)
 
 
 EDGE_DAYS = 31

@@ -26,7 +26,7 @@ import ibis
 import pyarrow as pa
 
 from rivalscope.errors import InputError
-from rivalscope.fusion.coverage import Coverage, coverage, parse_window, ucdp_version
+from rivalscope.fusion.coverage import Coverage, coverage, parse_window, ucdp_version, windows
 from rivalscope.fusion.fused import PRECEDENCE, fused_rows
 from rivalscope.fusion.linking import (
     COUNTED,
@@ -290,4 +290,5 @@ __all__ = [
     "stored_sources",
     "ucdp_version",
     "view",
+    "windows",
 ]

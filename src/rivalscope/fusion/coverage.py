@@ -142,6 +142,25 @@ def coverage(store: Store, country: str | None = None) -> pa.Table:
     return table.append_column("events", pa.array([events.get(k, 0) for k in keys], pa.int64()))
 
 
+def windows(
+    store: Store, sources: list[str] | None = None, country: str | None = None
+) -> dict[str, tuple[dt.date, dt.date]]:
+    """Each source's coverage window, first day to last, in ``country`` (default: anywhere),
+    for ``sources`` (default: every source with coverage)."""
+    c = store.table("coverage")
+    if country is not None:
+        c = c.filter(c.country_iso3 == country)
+    if sources is not None:
+        c = c.filter(c.source.isin(sources))
+    rows = (
+        c.group_by("source")
+        .aggregate(first=c.first_date.min(), last=c.last_date.max())
+        .to_pyarrow()
+        .to_pylist()
+    )
+    return {row["source"]: (row["first"], row["last"]) for row in rows}
+
+
 def _versions(c: ir.Table) -> dict[tuple[str, str | None], str]:
     rows = (
         c.filter(c.version.notnull())
@@ -164,4 +183,4 @@ def _events(store: Store, country: str | None) -> dict[tuple[str, str | None], i
     return {(r["source"], r["country_iso3"]): int(r["n"]) for r in rows.to_pylist()}
 
 
-__all__ = ["Coverage", "coverage", "is_annual_ged", "parse_window", "ucdp_version"]
+__all__ = ["Coverage", "coverage", "is_annual_ged", "parse_window", "ucdp_version", "windows"]

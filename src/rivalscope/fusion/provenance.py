@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, Final
 
+from rivalscope.fusion.coverage import windows
+
 if TYPE_CHECKING:
     from rivalscope.store.base import Store
 
@@ -72,13 +74,7 @@ def sources(
         events = events.filter(events.date_start <= until)
     cov = cov.filter(cov.source.isin(names))
     events = events.filter(events.source.isin(names))
-    windows = {
-        row["source"]: row
-        for row in cov.group_by("source")
-        .aggregate(first_date=cov.first_date.min(), last_date=cov.last_date.max())
-        .to_pyarrow()
-        .to_pylist()
-    }
+    covered = windows(store, names, country)
     versions: dict[str, set[str]] = {}
     for row in cov.select("source", "version").distinct().to_pyarrow().to_pylist():
         if row["version"]:
@@ -106,14 +102,14 @@ def sources(
         batches.setdefault(row["source"], []).append(row["batch_id"])
     found = []
     for name in names:
-        window = windows.get(name) or {}
+        first, last = covered.get(name, (None, None))
         seen = counts.get(name) or {}
         found.append(
             {
                 "source": name,
                 "version": ", ".join(sorted(versions.get(name, ()))) or None,
-                "first_date": window.get("first_date") or seen.get("first_event"),
-                "last_date": window.get("last_date") or seen.get("last_event"),
+                "first_date": first or seen.get("first_event"),
+                "last_date": last or seen.get("last_event"),
                 "events": int(seen.get("events") or 0),
                 "batches": batches.get(name, []),
             }
