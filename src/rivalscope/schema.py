@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from rivalscope.roles import initiator_sql
+
 EVENT_TYPES: Final = ("clash", "attack", "state_operation", "defection", "prison_break", "other")
 """`clash`: armed group against armed group (state forces included); `attack`: violence by a group
 on civilians or on a non-combat target; `state_operation`: raid, air or drone strike by a state."""
@@ -66,15 +68,19 @@ EVENT_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     ("notes", "VARCHAR"),
     ("source_url", "VARCHAR"),
     ("row_hash", "VARCHAR"),
+    ("initiator", "VARCHAR"),
 )
 """`assoc_actors` are the allies named with actor1, `assoc_actors2` those named with actor2.
-`row_hash` fingerprints the mapped content (all columns but `batch_id`): re-ingesting an
-unchanged row leaves it untouched and counts it as unchanged."""
+`row_hash` fingerprints the mapped content (all columns but those of :data:`UNHASHED`):
+re-ingesting an unchanged row leaves it untouched and counts it as unchanged. `initiator` is
+the side the source names as the one that acted (``actor1``), NULL when it names none
+(:mod:`rivalscope.roles`)."""
 
+UNHASHED: Final = ("batch_id", "row_hash", "initiator")
+"""Columns left out of ``row_hash``: the batch, the hash itself and ``initiator``, which the
+role model derives from hashed columns (so a store migrated to hold it re-ingests unchanged)."""
 EVENT_COLUMN_NAMES: Final = tuple(name for name, _ in EVENT_COLUMNS)
-HASHED_EVENT_COLUMNS: Final = tuple(
-    name for name in EVENT_COLUMN_NAMES if name not in ("batch_id", "row_hash")
-)
+HASHED_EVENT_COLUMNS: Final = tuple(name for name in EVENT_COLUMN_NAMES if name not in UNHASHED)
 
 FUSED_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     *EVENT_COLUMNS,
@@ -295,6 +301,15 @@ GROUP BY batch_id, source, country_iso3""",
   country_iso3 VARCHAR NOT NULL,
   score DOUBLE
 )""",
+        f"""CREATE TABLE fused_events (
+  {_columns_sql(FUSED_COLUMNS)}
+)""",
+    ),
+    (
+        "ALTER TABLE events ADD COLUMN IF NOT EXISTS initiator VARCHAR",
+        "UPDATE events SET initiator = "
+        + initiator_sql("source", "source_event_type", "event_type"),
+        "DROP TABLE fused_events",
         f"""CREATE TABLE fused_events (
   {_columns_sql(FUSED_COLUMNS)}
 )""",

@@ -144,8 +144,8 @@ def test_claim_numbers_and_exact_p_value(loaded: rs.Store) -> None:
     assert "3.5 times as many clashes per province" in result.summary
     assert "permutation test" in result.summary
     assert result.summary.startswith(
-        "6 defection records involve ISKP or TALIBAN: 4 between the two, 1 between ISKP and a "
-        "third group and 1 between TALIBAN and a third group"
+        "6 defection records involve Islamic State Khorasan Province or Taliban: 4 between the two, 1 between Islamic State Khorasan Province and a "
+        "third group and 1 between Taliban and a third group"
     )
 
 
@@ -206,7 +206,10 @@ def test_no_defection_between_the_two(store: rs.Store, tmp_path: Path) -> None:
     assert result.flows.column("involves").to_pylist() == ["rival", "actor"]
     assert result.claim.testable is False
     assert result.claim.provinces_with == 0
-    assert "cannot be tested: no defection between ISKP and TALIBAN" in result.summary
+    assert (
+        "cannot be tested: no defection between Islamic State Khorasan Province and Taliban"
+        in result.summary
+    )
 
 
 def test_only_clashes_where_defections_were(store: rs.Store, tmp_path: Path) -> None:

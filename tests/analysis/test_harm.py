@@ -182,7 +182,7 @@ def test_one_treated_province_is_too_thin(store: rs.Store, tmp_path: Path) -> No
     assert did["conclusive"] is False
     assert result.conclusive is False
     assert result.summary.startswith(
-        "The data is too thin to conclude whether clashes between ISKP and TALIBAN changed "
+        "The data is too thin to conclude whether clashes between Islamic State Khorasan Province and Taliban changed "
         "civilian deaths: only 1 province saw a first clash"
     )
     assert "at least 5 are needed" in result.summary

@@ -143,7 +143,7 @@ def test_rate_ratio_with_unequal_exposures() -> None:
 def test_summary_names_the_busiest_phase(loaded: rs.Store) -> None:
     result = phases.compute(Dyad.of(loaded, "ISKP", "TALIBAN", country="AFG", phases=PHASES))
     assert result.summary == (
-        'Across 4 phases, ISKP and TALIBAN clashed most often in the phase "late" (2.0 a '
+        'Across 4 phases, Islamic State Khorasan Province and Taliban clashed most often in the phase "late" (2.0 a '
         "month). No change in the clash rate between consecutive phases is clear at 95%."
     )
 

@@ -27,7 +27,7 @@ UCDP_ROWS = [
     ucdp_row(3, 3, "IS", "Civilians", "2017-02-14", 10, "Kabul"),
     ucdp_row(4, 3, "Taleban", "Civilians", "2017-04-01", 1, "Kandahar"),
     ucdp_row(5, 2, "IS", "Taleban", "2018-02-01", 4, "Jowzjan"),
-    # Counted nowhere in the monthly table: the Republic against ISKP.
+    # ISKP's fight with the state: UCDP lists the government first, and names no initiator.
     ucdp_row(6, 1, "Government of Afghanistan", "IS", "2016-12-15", 7, "Nangarhar"),
     # Outside Afghanistan: left out when the dyad is limited to AFG.
     ucdp_row(7, 2, "IS", "Taleban", "2017-01-10", 5, "Khyber Pakhtunkhwa", "Pakistan"),
@@ -65,17 +65,20 @@ def test_monthly_counts_each_measure_and_fills_the_gaps(loaded: rs.Store) -> Non
         "clash_deaths",
         "attacks_by_actor",
         "attacks_by_rival",
+        "state_fights_actor",
+        "state_fights_rival",
         "state_ops_on_actor",
         "state_ops_on_rival",
     ]
     months = monthly.column("month").to_pylist()
-    assert months[0] == dt.date(2017, 1, 1)
+    assert months[0] == dt.date(2016, 12, 1)
     assert months[-1] == dt.date(2018, 2, 1)
-    assert len(months) == 14
+    assert len(months) == 15
     rows = {row.pop("month"): row for row in monthly.to_pylist()}
     busy = {month: row for month, row in rows.items() if any(row.values())}
     zero = dict.fromkeys(monthly.column_names[1:], 0)
     assert busy == {
+        dt.date(2016, 12, 1): {**zero, "state_fights_actor": 1},
         dt.date(2017, 1, 1): {**zero, "clashes": 2, "clash_deaths": 5},
         dt.date(2017, 2, 1): {**zero, "attacks_by_actor": 1, "state_ops_on_actor": 1},
         dt.date(2017, 3, 1): {**zero, "clashes": 1, "clash_deaths": 5, "state_ops_on_rival": 1},
@@ -97,10 +100,24 @@ def test_yearly_and_by_source(loaded: rs.Store) -> None:
         {"actor": "TALIBAN", "source": "ucdp", "events": 4},
     ]
     assert result.summary == (
-        "ISKP and TALIBAN clashed 4 times from January 2017 to February 2018, with 14 deaths "
-        "(best estimates); the busiest year was 2017 with 3 clashes. In the window ISKP carried "
-        "out 1 attack and TALIBAN 1; state operations targeted ISKP once and TALIBAN once."
+        "Islamic State Khorasan Province and Taliban clashed 4 times from January 2017 to "
+        "February 2018, with 14 deaths (best estimates); the busiest year was 2017 with 3 "
+        "clashes. In the window Islamic State Khorasan Province fought the state once and "
+        "Taliban 0 times; the sources name Islamic State Khorasan Province as the attacker in "
+        "1 attack and Taliban in 1; state operations (air and drone strikes, raids, arrests) "
+        "were aimed at Islamic State Khorasan Province once and at Taliban once."
     )
+
+
+def test_ucdp_alone_says_it_does_not_type_state_operations(loaded: rs.Store) -> None:
+    result = timeline.compute(
+        Dyad.of(loaded, "ISKP", "TALIBAN", country="AFG", phases=(), source="ucdp")
+    )
+    assert result.summary.endswith(
+        "UCDP does not tell state operations (air and drone strikes, raids) from other "
+        "fighting, so any are among the fights with the state."
+    )
+    assert "no state operation" not in result.summary
 
 
 def test_schema_types(loaded: rs.Store) -> None:
@@ -125,6 +142,7 @@ def test_the_window_limits_the_months(loaded: rs.Store) -> None:
         dt.date(2017, 4, 1),
     ]
     assert result.yearly.to_pylist() == [{"year": 2017, "clashes": 1, "clash_deaths": 5}]
+    assert result.monthly.column("state_fights_actor").to_pylist() == [0, 0, 0]
 
 
 def test_no_data_gives_empty_tables_and_says_so(store: rs.Store) -> None:
@@ -133,7 +151,9 @@ def test_no_data_gives_empty_tables_and_says_so(store: rs.Store) -> None:
     assert result.monthly.column_names[0] == "month"
     assert result.yearly.column_names == ["year", "clashes", "clash_deaths"]
     assert result.by_source.column_names == ["actor", "source", "events"]
-    assert result.summary.startswith("No clashes between ISKP and TALIBAN")
+    assert result.summary.startswith(
+        "No clashes between Islamic State Khorasan Province and Taliban"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -156,4 +176,9 @@ def test_real_clashes_per_year(real_store: rs.Store) -> None:
     }
     assert sum(row["clash_deaths"] for row in yearly.values()) == 538
     assert sum(result.monthly.column("clash_deaths").to_pylist()) == 538
-    assert result.summary.startswith("ISKP and TALIBAN clashed 71 times")
+    assert result.summary.startswith("Islamic State Khorasan Province and Taliban clashed 71 times")
+    totals = {
+        name: sum(result.monthly.column(name).to_pylist())
+        for name in ("state_fights_actor", "attacks_by_actor", "state_ops_on_actor")
+    }
+    assert totals == {"state_fights_actor": 677, "attacks_by_actor": 78, "state_ops_on_actor": 0}

@@ -183,6 +183,16 @@ class Dyad:
         t = self.events()
         return t.filter(t.actor1 == side)
 
+    @cached_property
+    def read_sources(self) -> tuple[str, ...]:
+        """The sources whose events the dyad reads (those behind ``fused``, or the one named;
+        every source with events that count when :attr:`source` is None)."""
+        import rivalscope.fusion as fusion
+
+        if self.source is None:
+            return tuple(fusion.stored_sources(self.store, self.country))
+        return tuple(fusion.describe(self.store, self.source, self.country)["sources"])
+
     def coverage_edges(self) -> list[tuple[dt.date, str]]:
         """Where each source read starts and stops covering the dyad's country: its first day
         and the day after its last, with the source's name."""
@@ -195,6 +205,46 @@ class Dyad:
         edges = [(first, source) for source, (first, _) in covered.items()]
         edges += [(last + dt.timedelta(days=1), source) for source, (_, last) in covered.items()]
         return sorted(edges)
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Every actor's display name by id: a registered actor's in short form
+        (:func:`short_name`) unless two would read alike, an unregistered one's as its source
+        wrote it."""
+        actors = self.store.table("actors").select("actor_id", "name", "registered")
+        rows = actors.to_pyarrow().to_pylist()
+        short = {
+            r["actor_id"]: short_name(r["name"]) if r["registered"] else r["name"] for r in rows
+        }
+        taken: dict[str, int] = {}
+        for name in short.values():
+            taken[name] = taken.get(name, 0) + 1
+        full = {r["actor_id"]: r["name"] for r in rows}
+        return {i: n if taken[n] == 1 else full[i] for i, n in short.items()}
+
+    def name(self, actor_id: str | None) -> str:
+        """The display name of ``actor_id`` (the id itself when the store has no such actor)."""
+        if actor_id is None:
+            return "unidentified"
+        return self.names.get(actor_id, actor_id)
+
+    @cached_property
+    def sides(self) -> pa.Table:
+        """The dyad's working set: every event in the window with either actor on either side,
+        once for each of the two it involves (an event between them appears twice).
+
+        Columns: ``event_id``, ``source``, ``side`` (the actor id), ``counterpart`` (the actor
+        on the other side of the event, None when none), ``relation`` (what the counterpart is
+        to the side: :data:`rivalscope.roles.RELATIONS`), ``acted`` (``side`` when the source
+        names the side as the one that acted, ``other`` when it names the counterpart, None
+        when it names neither: :mod:`rivalscope.roles`), ``event_type``, ``target_type``,
+        ``date_start``, ``phase`` (the dyad's phase of the date, None outside all),
+        ``country_iso3``, ``admin1_code``, ``latitude``, ``longitude``, ``geo_precision``,
+        ``fatalities_best``, ``civilian_deaths``.
+        """
+        from rivalscope.analysis import working_set
+
+        return working_set.sides(self)
 
     def defections(self) -> ir.Table:
         """Defection records in the window (any groups) that count."""
@@ -223,6 +273,16 @@ class Dyad:
         if not cases:
             return ibis.null().cast("string")
         return ibis.cases(*cases, else_=ibis.null().cast("string"))
+
+
+def short_name(name: str) -> str:
+    """A registry name as running text reads it: without a trailing parenthesis
+    (``Taliban (Islamic Emirate of Afghanistan)`` -> ``Taliban``)."""
+    if name.endswith(")") and " (" in name:
+        head = name[: name.rindex(" (")].strip()
+        if head:
+            return head
+    return name
 
 
 def _date(value: dt.date | str | None, name: str) -> dt.date | None:

@@ -288,7 +288,7 @@ def _records_of(flows: pa.Table, involves: str) -> int:
 
 
 def _summary(dyad: Dyad, flows: pa.Table, claim: DefectionClaim, loaded: bool) -> str:
-    a, r = dyad.actor, dyad.rival
+    a, r = dyad.name(dyad.actor), dyad.name(dyad.rival)
     if not loaded:
         return (
             "No defection records are loaded, so there are no flows to show and the claim that "

@@ -129,7 +129,7 @@ def compute(dyad: Dyad, *, n_boot: int = 1000, seed: int = 0, min_treated: int =
     displacement = _displacement(dyad)
     if not firsts:
         summary = (
-            f"{dyad.actor} and {dyad.rival} never clashed in a province the data names, so "
+            f"{dyad.name(dyad.actor)} and {dyad.name(dyad.rival)} never clashed in a province the data names, so "
             "there is no clash to measure civilian harm around: the data is too thin to "
             f"conclude. {_idp_note(dyad, displacement is not None)}"
         ).rstrip()
@@ -429,7 +429,7 @@ def _interval(e: _Estimate) -> str:
 
 
 def _summary(dyad: Dyad, deaths: _Estimate, idps: _Estimate | None) -> str:
-    a, r = dyad.actor, dyad.rival
+    a, r = dyad.name(dyad.actor), dyad.name(dyad.rival)
     if deaths.conclusive and deaths.estimate is not None:
         first = (
             f"After {a} and {r} first clashed in a province, civilian deaths there "

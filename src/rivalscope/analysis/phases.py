@@ -104,7 +104,7 @@ def compute(dyad: Dyad) -> Phases:
     """The phases of ``dyad`` and the rate changes at their boundaries."""
     if not dyad.phases:
         return Phases(
-            f"No phases are defined for {dyad.actor} and {dyad.rival}, so there is nothing to "
+            f"No phases are defined for {dyad.name(dyad.actor)} and {dyad.name(dyad.rival)}, so there is nothing to "
             "compare. Pass a phases file to split the window into named periods.",
             PERIODS_SCHEMA.empty_table(),
             BOUNDARIES_SCHEMA.empty_table(),
@@ -234,7 +234,7 @@ def _compare(earlier: dict[str, Any], later: dict[str, Any], measure: str) -> di
 
 
 def _summary(dyad: Dyad, periods: pa.Table, boundaries: pa.Table, any_events: bool) -> str:
-    a, r = dyad.actor, dyad.rival
+    a, r = dyad.name(dyad.actor), dyad.name(dyad.rival)
     if not any_events:
         return (
             f"No events are recorded in the window, so the {periods.num_rows} phases are empty. "

@@ -8,6 +8,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
 import rivalscope.fusion as fusion
 from rivalscope.analysis import (
     defections,
@@ -39,6 +41,10 @@ SECTION_MODULES: dict[str, ModuleType] = {
 }
 """Each section's module, in report order; its ``compute(dyad)`` makes the section."""
 SECTIONS: tuple[str, ...] = tuple(SECTION_MODULES)
+ACTOR_COLUMNS = frozenset(
+    {"actor", "side", "counterpart", "partner", "ally", "neighbour", "from_actor", "to_actor"}
+)
+"""Columns of the sections' tables that hold actor ids (see :meth:`Profile.names`)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,8 @@ class Profile:
             "dyad": {
                 "actor": d.actor,
                 "rival": d.rival,
+                "actor_name": d.name(d.actor),
+                "rival_name": d.name(d.rival),
                 "country": d.country,
                 "since": plain(d.since),
                 "until": plain(d.until),
@@ -93,7 +101,22 @@ class Profile:
             **{name: plain(getattr(self, name)) for name in SECTIONS},
             "triangulation": plain(self.triangulation),
             "citations": list(self.citations),
+            "names": self.names(),
         }
+
+    def names(self) -> dict[str, str]:
+        """The display name of every actor id the profile's tables hold (the sides, their
+        counterparts, allies and neighbours), by id: what people read where JSON has ids."""
+        seen: set[str] = {self.dyad.actor, self.dyad.rival}
+        for name in SECTIONS:
+            section = getattr(self, name)
+            for value in vars(section).values():
+                if not isinstance(value, pa.Table):
+                    continue
+                for column in ACTOR_COLUMNS & set(value.column_names):
+                    seen.update(v for v in value.column(column).to_pylist() if isinstance(v, str))
+        known = self.dyad.names
+        return {i: known[i] for i in sorted(seen) if i in known}
 
 
 def profile(
@@ -233,8 +256,8 @@ def _warnings(
     total = sum(int(n or 0) for n in clashes.monthly.column("clashes").to_pylist())
     if total < THIN_CLASHES:
         found.append(
-            f"Only {total} clash{'es' if total != 1 else ''} between {dyad.actor} and "
-            f"{dyad.rival} {'are' if total != 1 else 'is'} recorded: figures and tests on "
-            "their clashes are fragile."
+            f"Only {total} clash{'es' if total != 1 else ''} between {dyad.name(dyad.actor)} "
+            f"and {dyad.name(dyad.rival)} {'are' if total != 1 else 'is'} recorded: figures and "
+            "tests on their clashes are fragile."
         )
     return found

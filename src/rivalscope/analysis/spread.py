@@ -216,7 +216,7 @@ def _summary(
     total: int,
     share: float,
 ) -> str:
-    a, r = dyad.actor, dyad.rival
+    a, r = dyad.name(dyad.actor), dyad.name(dyad.rival)
     named = " and ".join(country_name(c) for c in countries)
     if clashes == 0:
         where = f"{named}'s {total} provinces" if countries else "the map"

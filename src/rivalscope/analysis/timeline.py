@@ -1,5 +1,11 @@
-"""When the two fought: clashes and deaths per month and year, each side's attacks, the state
-operations against each, and how many events each source records for each side."""
+"""When the two fought: clashes and deaths per month and year, each side's fights with the state
+and attacks, the state operations against each, and how many events each source records for
+each side.
+
+Each side's events count on either side of an event (:mod:`rivalscope.roles`): a fight with the
+state is any clash with the government of the day, whichever side the source lists first; an
+attack counts for the side only where the source names it as the one that acted.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,16 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from rivalscope.analysis.context import Dyad, month_start
+from rivalscope.analysis.context import Dyad
+from rivalscope.analysis.targets import listed
 
 MONTHLY_MEASURES = (
     "clashes",
     "clash_deaths",
     "attacks_by_actor",
     "attacks_by_rival",
+    "state_fights_actor",
+    "state_fights_rival",
     "state_ops_on_actor",
     "state_ops_on_rival",
 )
@@ -27,6 +36,9 @@ YEARLY_SCHEMA = pa.schema(
 BY_SOURCE_SCHEMA = pa.schema(
     [("actor", pa.string()), ("source", pa.string()), ("events", pa.int64())]
 )
+STATE_OPERATION_SOURCES = ("acled", "text", "sim")
+"""Sources that tell a state operation (air or drone strike, raid, arrest) from other fighting;
+UCDP records such operations as state-based conflict, among the fights with the state."""
 
 
 @dataclass(frozen=True)
@@ -36,12 +48,14 @@ class Timeline:
     Attributes:
         summary: two sentences for an analyst.
         monthly: one row per month (``month`` is its first day) from the first to the last month
-            with any clash, attack or state operation counted here, zero-filled: ``clashes``
-            between the two and their ``clash_deaths`` (best estimates; unknown counts as 0),
-            ``attacks_by_actor`` / ``attacks_by_rival`` (attacks the side carried out, on any
-            target), ``state_ops_on_actor`` / ``state_ops_on_rival`` (state operations aimed at
-            the side).
-        yearly: ``year``, ``clashes``, ``clash_deaths`` for every year the monthly table spans.
+            with any measure non-zero, zero-filled: ``clashes`` between the two and their
+            ``clash_deaths`` (best estimates; unknown counts as 0); ``attacks_by_actor`` /
+            ``attacks_by_rival`` (attacks the sources name the side as carrying out, on any
+            target); ``state_fights_actor`` / ``state_fights_rival`` (clashes of the side with
+            the government of the day, either listed first); ``state_ops_on_actor`` /
+            ``state_ops_on_rival`` (state operations the side did not carry out: aimed at it).
+        yearly: ``year``, ``clashes``, ``clash_deaths`` for every year from the first to the
+            last with a clash between the two (none when they never clashed).
         by_source: ``actor`` (id), ``source``, ``events``: every event in the window with that
             actor on either side, per source (zero where a source has none for that actor).
     """
@@ -60,41 +74,33 @@ def compute(dyad: Dyad) -> Timeline:
     return Timeline(_summary(dyad, monthly, yearly), monthly, yearly, by_source)
 
 
-def _monthly(dyad: Dyad) -> pa.Table:
-    """Counted per (month, event type, actor1, actor2) in the backend, a plain group-by with no
-    per-row expression to evaluate; the few thousand groups are sorted into measures here."""
-    t = dyad.events()
-    a, r = dyad.actor, dyad.rival
-    t = t.filter(t.event_type.isin(["clash", "attack", "state_operation"]))
-    groups = (
-        t.group_by(
-            month=month_start(t.date_start),
-            event_type=t.event_type,
-            actor1=t.actor1,
-            actor2=t.actor2,
-        )
-        .aggregate(events=t.count(), deaths=t.fatalities_best.sum())
-        .to_pyarrow()
-        .to_pylist()
+def _measures(row: dict[str, object], actor: str) -> dict[str, bool]:
+    """Which monthly measures one row of the working set (one event, one side) counts in."""
+    kind, acted, mine = (
+        row["event_type"],
+        row["acted"],
+        "actor" if row["side"] == actor else "rival",
     )
+    return {
+        "clashes": kind == "clash" and row["relation"] == "rival" and mine == "actor",
+        f"attacks_by_{mine}": kind == "attack" and acted == "side",
+        f"state_fights_{mine}": kind == "clash" and row["relation"] == "state",
+        f"state_ops_on_{mine}": kind == "state_operation" and acted != "side",
+    }
+
+
+def _monthly(dyad: Dyad) -> pa.Table:
     rows: dict[dt.date, dict[str, int]] = {}
-    for group in groups:
-        kind, actor1, actor2 = group["event_type"], group["actor1"], group["actor2"]
-        measures = {
-            "clashes": kind == "clash" and {actor1, actor2} == {a, r},
-            "attacks_by_actor": kind == "attack" and actor1 == a,
-            "attacks_by_rival": kind == "attack" and actor1 == r,
-            "state_ops_on_actor": kind == "state_operation" and actor2 == a,
-            "state_ops_on_rival": kind == "state_operation" and actor2 == r,
-        }
-        if not any(measures.values()):
+    for row in dyad.sides.to_pylist():
+        measures = [name for name, counts in _measures(row, dyad.actor).items() if counts]
+        if not measures:
             continue
-        row = rows.setdefault(group["month"], dict.fromkeys(MONTHLY_MEASURES, 0))
-        for name, counts in measures.items():
-            if counts:
-                row[name] += int(group["events"])
-        if measures["clashes"]:
-            row["clash_deaths"] += int(group["deaths"] or 0)
+        month = row["date_start"].replace(day=1)
+        cell = rows.setdefault(month, dict.fromkeys(MONTHLY_MEASURES, 0))
+        for name in measures:
+            cell[name] += 1
+        if "clashes" in measures:
+            cell["clash_deaths"] += int(row["fatalities_best"] or 0)
     if not rows:
         return MONTHLY_SCHEMA.empty_table()
     months = _month_range(min(rows), max(rows))
@@ -119,7 +125,8 @@ def _yearly(monthly: pa.Table) -> pa.Table:
         year = totals.setdefault(row["month"].year, [0, 0])
         year[0] += row["clashes"]
         year[1] += row["clash_deaths"]
-    years = sorted(totals)
+    clashed = [y for y, (n, _) in totals.items() if n]
+    years = list(range(min(clashed), max(clashed) + 1)) if clashed else []
     return pa.table(
         {
             "year": years,
@@ -153,11 +160,12 @@ def _by_source(dyad: Dyad) -> pa.Table:
 
 
 def _summary(dyad: Dyad, monthly: pa.Table, yearly: pa.Table) -> str:
-    a, r = dyad.actor, dyad.rival
+    a, r = dyad.name(dyad.actor), dyad.name(dyad.rival)
     if monthly.num_rows == 0:
         return (
-            f"No clashes between {a} and {r}, attacks by either, or state operations against "
-            f"either are recorded in the window. There is nothing to put on a timeline."
+            f"No clashes between {a} and {r}, fights of either with the state, attacks by either "
+            "or state operations against either are recorded in the window. There is nothing "
+            "to put on a timeline."
         )
     total = {name: sum(monthly.column(name).to_pylist()) for name in MONTHLY_MEASURES}
     clash_months = [row["month"] for row in monthly.to_pylist() if row["clashes"] > 0]
@@ -168,29 +176,45 @@ def _summary(dyad: Dyad, monthly: pa.Table, yearly: pa.Table) -> str:
         span = f"in {first}" if first == last else f"from {first} to {last}"
         opening = (
             f"{a} and {r} clashed {_times(total['clashes'])} {span}, with "
-            f"{total['clash_deaths']} deaths (best estimates); the busiest year was "
+            f"{total['clash_deaths']:,} deaths (best estimates); the busiest year was "
             f"{busiest['year']} with {_noun(busiest['clashes'], 'clash')}."
         )
     else:
         opening = f"No clashes between {a} and {r} are recorded in the window."
-    attacks = (
-        f"In the window {a} carried out {_noun(total['attacks_by_actor'], 'attack')} and {r} "
-        f"{total['attacks_by_rival']}"
+    fights = (
+        f"In the window {a} fought the state {_times(total['state_fights_actor'])} and {r} "
+        f"{_times(total['state_fights_rival'])}"
     )
+    attacks = (
+        f"the sources name {a} as the attacker in {_noun(total['attacks_by_actor'], 'attack')} "
+        f"and {r} in {total['attacks_by_rival']:,}"
+    )
+    typed = [s for s in dyad.read_sources if s in STATE_OPERATION_SOURCES]
     if total["state_ops_on_actor"] or total["state_ops_on_rival"]:
-        closing = (
-            f"{attacks}; state operations targeted {a} {_times(total['state_ops_on_actor'])} "
-            f"and {r} {_times(total['state_ops_on_rival'])}."
+        ops = (
+            f"state operations (air and drone strikes, raids, arrests) were aimed at {a} "
+            f"{_times(total['state_ops_on_actor'])} and at {r} "
+            f"{_times(total['state_ops_on_rival'])}."
+        )
+    elif typed:
+        ops = (
+            "no state operation (air or drone strike, raid, arrest) against either is "
+            "recorded apart from those fights."
         )
     else:
-        closing = f"{attacks}; no state operation against either is recorded."
-    return f"{opening} {closing}"
+        untyped = listed([s.upper() for s in dyad.read_sources]) or "The sources"
+        ops = (
+            f"{untyped} {'does' if len(dyad.read_sources) == 1 else 'do'} not tell state "
+            "operations (air and drone strikes, raids) from other fighting, so any are among "
+            "the fights with the state."
+        )
+    return f"{opening} {fights}; {attacks}; {ops}"
 
 
 def _times(n: int) -> str:
-    return "once" if n == 1 else f"{n} times"
+    return "once" if n == 1 else f"{n:,} times"
 
 
 def _noun(n: int, word: str) -> str:
     plural = word + ("es" if word.endswith(("s", "sh", "ch")) else "s")
-    return f"{n} {word if n == 1 else plural}"
+    return f"{n:,} {word if n == 1 else plural}"

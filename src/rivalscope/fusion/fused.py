@@ -44,6 +44,7 @@ PRECEDENCE: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
             "assoc_actors",
             "assoc_actors2",
             "target_type",
+            "initiator",
         ),
         ("acled", "ucdp"),
     ),

@@ -41,6 +41,8 @@ from rivalscope.ingest.files import (
     unique_names,
 )
 from rivalscope.places import country_iso3, place_codes_sql, place_keys_table
+from rivalscope.roles import initiator_sql
+from rivalscope.schema import UNHASHED
 from rivalscope.store.upsert import Batch, IngestResult, new_batch_id, upsert, utc_now
 
 if TYPE_CHECKING:
@@ -346,7 +348,7 @@ class Ingest:
             "defections": self._defections_select,
             "displacement": self._displacement_select,
         }[self.spec.target]()
-        hashed = [c for c in self.columns if c not in ("batch_id", "row_hash")]
+        hashed = [c for c in self.columns if c not in UNHASHED]
         fingerprint = (
             "md5(concat_ws(chr(31), "
             + ", ".join(f"coalesce(CAST({c} AS VARCHAR), chr(0))" for c in hashed)
@@ -392,7 +394,8 @@ class Ingest:
             ELSE 'unknown' END) AS target_type,
           m.iso3 AS country_iso3, m.admin1_code, m.admin1, m.admin2, m.location,
           m.latitude, m.longitude, m.geo_precision, m.fatalities_best, m.fatalities_low,
-          m.fatalities_high, m.civilian_deaths, m.notes, m.source_url
+          m.fatalities_high, m.civilian_deaths, m.notes, m.source_url,
+          {initiator_sql(f"'{source}'", "m.source_event_type", "m.event_type")} AS initiator
         FROM rs_map2 m
         {self._lookup_join("l1", "actor1_raw", "date_start")}
         {self._lookup_join("l2", "actor2_raw", "date_start")}

@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import pyarrow as pa
 
 from rivalscope.errors import InputError
+from rivalscope.roles import INITIATORS, initiator_sql
 from rivalscope.schema import (
     DEFECTION_COLUMNS,
     EVENT_COLUMNS,
     EVENT_TYPES,
     TARGET_TYPES,
+    UNHASHED,
 )
 from rivalscope.store.upsert import Batch, IngestResult, new_batch_id, upsert, utc_now
 
@@ -159,16 +161,19 @@ def _check_rows(
         else:
             select.append(f"CAST(NULL AS {sql_type}) AS {name}")
     params: list[object] = [batch_id] if target == "defections" else [source, batch_id]
-    hashed = [name for name, _ in columns if name not in ("batch_id", "row_hash")]
+    hashed = [name for name, _ in columns if name not in UNHASHED]
     fingerprint = (
         "md5(concat_ws(chr(31), "
         + ", ".join(f"coalesce(CAST({c} AS VARCHAR), chr(0))" for c in hashed)
         + "))"
     )
+    typed = f"SELECT row_number() OVER () - 1 AS _index, {', '.join(select)} FROM {incoming}"
+    if target == "events":
+        rule = initiator_sql("source", "source_event_type", "event_type")
+        typed = f"SELECT * REPLACE (coalesce(initiator, {rule}) AS initiator) FROM ({typed})"
     stage.execute(
         f"""CREATE OR REPLACE TEMP TABLE {checked} AS
-        SELECT *, {fingerprint} AS row_hash FROM (
-          SELECT row_number() OVER () - 1 AS _index, {", ".join(select)} FROM {incoming})""",
+        SELECT *, {fingerprint} AS row_hash FROM ({typed})""",
         params,
     )
 
@@ -204,7 +209,11 @@ def _validate(
     if bad:
         raise InputError(f"row {bad[0]}: column {date_column}: a date is required")
     if target == "events":
-        for column, allowed in (("event_type", EVENT_TYPES), ("target_type", TARGET_TYPES)):
+        for column, allowed in (
+            ("event_type", EVENT_TYPES),
+            ("target_type", TARGET_TYPES),
+            ("initiator", INITIATORS),
+        ):
             bad = _first(
                 stage,
                 f"""SELECT _index, {column} FROM {table}

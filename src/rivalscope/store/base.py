@@ -39,8 +39,9 @@ if TYPE_CHECKING:
     from rivalscope.store.upsert import IngestResult
 
 _SEED_VERSION = "1"
-_LINKS_MIGRATION = 5
-"""The migration that added ``event_links``: a store older than it is linked when migrated."""
+_FUSED_MIGRATION = 6
+"""The last migration that (re)made ``event_links`` or ``fused_events`` (5 added them, 6 gave the
+fused view ``initiator``): a store older than it is linked again when migrated."""
 
 
 def seed_fingerprint(registry: actor_registry.Registry) -> str:
@@ -174,7 +175,7 @@ class Store(ABC):
                 for statement in statements:
                     self.execute(self.ddl(statement))
                 self.execute("INSERT INTO schema_version VALUES (?)", [version])
-            if applied and applied < _LINKS_MIGRATION <= len(MIGRATIONS):
+            if applied and applied < _FUSED_MIGRATION <= len(MIGRATIONS):
                 self._relink()
         self.after_migrate()
 
