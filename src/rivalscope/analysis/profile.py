@@ -105,9 +105,10 @@ class Profile:
         }
 
     def names(self) -> dict[str, str]:
-        """The display name of every actor id the profile's tables hold (the sides, their
-        counterparts, allies and neighbours), by id: what people read where JSON has ids."""
+        """The display name of every actor id the profile holds (the sides, every counterpart of
+        their events, allies and neighbours), by id: what people read where JSON has ids."""
         seen: set[str] = {self.dyad.actor, self.dyad.rival}
+        seen.update(v for v in self.dyad.sides.column("counterpart").to_pylist() if v)
         for name in SECTIONS:
             section = getattr(self, name)
             for value in vars(section).values():

@@ -226,7 +226,7 @@ def _summary(
         )
     if provinces.num_rows == 0:
         return (
-            f"{a} and {r} clashed {clashes} times in the window, but no clash has a known "
+            f"{a} and {r} clashed {clashes:,} times in the window, but no clash has a known "
             f"province. Load boundaries or check the source's admin1 names to place them."
         )
     scope = (
@@ -237,9 +237,9 @@ def _summary(
     top = provinces.slice(0, 1).to_pylist()[0]
     unplaced = clashes - sum(provinces.column("clashes").to_pylist())
     verb = "has" if unplaced == 1 else "have"
-    note = f" ({unplaced} more {verb} no known province)" if unplaced else ""
+    note = f" ({unplaced:,} more {verb} no known province)" if unplaced else ""
     lead = "saw most of it" if top["clashes"] * 2 > clashes else "saw the most"
     return (
         f"{a} and {r} clashed in {provinces.num_rows} of {scope} ({share:.0%}). "
-        f"{top['name']} {lead}: {top['clashes']} of {clashes} clashes{note}."
+        f"{top['name']} {lead}: {top['clashes']:,} of {clashes:,} clashes{note}."
     )
