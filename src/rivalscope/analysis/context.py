@@ -242,9 +242,9 @@ class Dyad:
         ``country_iso3``, ``admin1_code``, ``latitude``, ``longitude``, ``geo_precision``,
         ``fatalities_best``, ``civilian_deaths``.
         """
-        from rivalscope.analysis import working_set
+        from rivalscope.analysis.working_set import sides
 
-        return working_set.sides(self)
+        return sides(self)
 
     def defections(self) -> ir.Table:
         """Defection records in the window (any groups) that count."""

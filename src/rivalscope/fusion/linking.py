@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from rivalscope.errors import InputError
+from rivalscope.precision import precise_point_sql
 
 if TYPE_CHECKING:
     from rivalscope.store.base import Store
@@ -68,18 +69,6 @@ class LinkSettings:
             raise InputError(
                 f"link distance of {self.km} km: use more than 0, at most 500", parameter="km"
             )
-
-
-def precise_point_sql(source: str, precision: str, latitude: str) -> str:
-    """SQL true where a record's point is the event's own place (within some km), not a
-    district's or province's centre: UCDP ``where_prec`` 1-2, ACLED ``geo_precision`` 1-2, and
-    any other source's point unless it says it is coarser (precision 3 or more)."""
-    return (
-        f"({latitude} IS NOT NULL AND CASE {source} "
-        f"WHEN 'ucdp' THEN coalesce({precision}, 9) <= 2 "
-        f"WHEN 'acled' THEN coalesce({precision}, 9) <= 2 "
-        f"ELSE coalesce({precision}, 1) <= 2 END)"
-    )
 
 
 def place_rank_sql(source: str, precision: str, latitude: str) -> str:
