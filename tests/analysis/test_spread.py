@@ -91,8 +91,8 @@ def test_provinces_with_clashes(loaded: rs.Store) -> None:
     assert result.share == pytest.approx(3 / 34)
     assert result.geojson is None
     assert result.summary == (
-        "Islamic State Khorasan Province and Taliban clashed in 3 of Afghanistan's 34 provinces (9%). Nangarhar saw the "
-        "most: 3 of 6 clashes (1 more has no known province)."
+        "Islamic State Khorasan Province and Taliban clashed in 3 of Afghanistan's 34 "
+        "provinces (9%). Nangarhar saw the most: 3 of 6 clashes (1 more has no known province)."
     )
 
 
@@ -286,8 +286,8 @@ def test_real_spread(real_store: rs.Store) -> None:
     assert result.share == pytest.approx(9 / 34)
     assert sum(result.provinces.column("deaths").to_pylist()) == 538
     assert result.summary == (
-        "Islamic State Khorasan Province and Taliban clashed in 9 of Afghanistan's 34 provinces (26%). Nangarhar saw most "
-        "of it: 49 of 71 clashes."
+        "Islamic State Khorasan Province and Taliban clashed in 9 of Afghanistan's 34 "
+        "provinces (26%). Nangarhar saw most of it: 49 of 71 clashes."
     )
 
 
