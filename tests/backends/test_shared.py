@@ -43,7 +43,7 @@ def test_colocation_by_pairs_matches(
     """The backend's own join of event pairs (used when points are too many for rows of
     bits) gives DuckDB's rows-of-bits answer."""
     expected = network.compute(_dyad(reference), days=5, km=40.0).edges
-    assert "colocated" in expected["kind"].to_pylist()
+    assert "nearby" in expected["kind"].to_pylist()
     monkeypatch.setattr(network, "MAX_PLACE_DAYS", 0)
     got = network.compute(_dyad(backend_store), days=5, km=40.0).edges
     assert got.to_pylist() == expected.to_pylist()

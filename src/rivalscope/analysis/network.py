@@ -1,20 +1,28 @@
-"""Network: the actors that appear with each side, as allies or nearby in space and time.
+"""Network: who stands with each side (allies) and who acts near it (any relation).
 
-Two kinds of tie. ``assoc``: two actors named on the same side of one event (actor1 with
-``assoc_actors``, actor2 with ``assoc_actors2``: ACLED's associated actors, and the further
-governments of a UCDP side that lists several), counted once per event. ``colocated``: the
-number of a side's events (as actor1) with at least one event by the other actor (as actor1)
-within ``days`` days and ``km`` km of it. A side's event against that actor, or that actor's
-event against the side, is a fight, not a tie, and is left out. Civilians, unidentified groups
-and actors of the registry kinds ``civilians`` and ``ambiguous`` (an attribution the source
-could not make) are never partners, nor is the other side of the dyad: they fight each other,
-so their events always lie together.
+Two tables per side, never to be read as one:
 
-Counting a side's events rather than pairs of events keeps a partner's weight bounded by the
-side's own activity: a dense cluster of the other's events near one attack counts once.
+``allies``: actors named on the same side of an event as the side: actor1 with its
+``assoc_actors``, actor2 with its ``assoc_actors2`` (ACLED's associated actors; the secondary
+parties of a UCDP side, stored the same way), counted once per event. An actor recorded fighting
+the side in the window (on the other side of any event with it, as actor or as an associated
+actor) is never an ally, whatever else the data say; nor is the other side of the dyad.
+
+``nearby``: the number of a side's events (as actor1 or actor2: UCDP's side A is not always
+the side that acted) with at least one event of the other actor (as actor1 or actor2) within
+``days`` days and ``km`` km of it: any relation, ally, enemy or bystander. A side's event
+against that actor, or that actor's event against the side, is a fight, not a presence nearby,
+and is left out of this count; the fights are counted apart (``fights``, events with the two on
+opposite sides, associated actors included) so that no reader takes a neighbour for an ally.
+Counting a side's events rather than pairs of events keeps the count bounded by the side's own
+activity: a dense cluster of the other's events near one attack counts once.
+
+Civilians, unidentified groups and actors of the registry kinds ``civilians`` and ``ambiguous``
+(an attribution the source could not make) are in neither table, nor is the other side of the
+dyad (they fight each other, so their events always lie together).
 
 Co-location is computed per distinct point, not per pair of events: the placed events come back
-grouped by (actor, target, day, point); each partner's days at each point are a row of bits,
+grouped by (actor, target, day, point); each other actor's days at each point are a row of bits,
 widened by the window and OR-ed over the points within ``km`` (a ball tree on the sphere finds
 them). Its cost grows with the pairs of nearby points and the days, so it suits data geocoded to
 named places, as UCDP and ACLED are. When the points are too many for rows of bits
@@ -38,31 +46,49 @@ from rivalscope.analysis.hotspots import EARTH_RADIUS_KM
 from rivalscope.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import ibis.expr.types as ir
     from numpy.typing import NDArray
 
     from rivalscope.analysis.context import Dyad
 
-NOT_PARTNERS = ("CIVILIANS", "UNIDENTIFIED")
-"""Actor ids that are never partners: victims and the unattributed."""
-NOT_PARTNER_KINDS = ("civilians", "ambiguous")
+NEVER = ("CIVILIANS", "UNIDENTIFIED")
+"""Actor ids that are never allies nor neighbours: victims and the unattributed."""
+NEVER_KINDS = ("civilians", "ambiguous")
 """Nor are actors of these registry kinds (``TALIBAN_OR_ISKP``: the source could not tell)."""
+NEARBY_LABEL = "nearby (any relation: ally, enemy or bystander)"
+"""How a reader should see the ``nearby`` table labelled."""
 
 EDGE_SCHEMA = pa.schema(
     [
         ("source", pa.string()),
+        ("source_name", pa.string()),
         ("target", pa.string()),
+        ("target_name", pa.string()),
         ("kind", pa.string()),
         ("weight", pa.int64()),
     ]
 )
-PARTNER_SCHEMA = pa.schema(
+ALLY_SCHEMA = pa.schema(
     [
         ("side", pa.string()),
-        ("partner", pa.string()),
-        ("assoc", pa.int64()),
-        ("colocated", pa.int64()),
-        ("weight", pa.int64()),
+        ("side_name", pa.string()),
+        ("ally", pa.string()),
+        ("ally_name", pa.string()),
+        ("events", pa.int64()),
+        ("rank", pa.int64()),
+    ]
+)
+NEARBY_SCHEMA = pa.schema(
+    [
+        ("side", pa.string()),
+        ("side_name", pa.string()),
+        ("neighbour", pa.string()),
+        ("neighbour_name", pa.string()),
+        ("near", pa.int64()),
+        ("fought", pa.bool_()),
+        ("fights", pa.int64()),
         ("rank", pa.int64()),
     ]
 )
@@ -74,40 +100,50 @@ this; beyond it (points many and scattered) the pairs of events are joined in th
 
 @dataclass(frozen=True)
 class Network:
-    """Who appears with each side.
+    """Who stands with each side, and who acts near it.
 
     Attributes:
-        summary: two sentences, one per side, naming its strongest partners.
-        edges: ``source``, ``target`` (actor ids, ``source < target``), ``kind`` (``assoc`` or
-            ``colocated``, see the module) and ``weight`` (events naming both; or the side's
-            events with the other near them). Assoc edges come from every event where a side
-            is in a group, so pairs of its partners named together appear too; colocated edges
-            always touch a side.
-        partners: per side (actor, then rival), its ``top`` strongest partners: ``side``,
-            ``partner``, ``assoc`` and ``colocated`` weights, ``weight`` (their sum) and
-            ``rank`` (1 = strongest; ties by assoc weight, then partner id). Never the other
-            side, civilians, unidentified groups or ambiguous attributions.
+        summary: two sentences, one per side (display names): its recorded allies, then the
+            actors most often active near its events, each with how often it fought the side.
+        edges: ``source`` (a side's id), ``target`` (the other actor's id), each with its
+            display name (``source_name``, ``target_name``), ``kind`` (``ally``:
+            ``weight`` events naming both on the same side; ``nearby``: ``weight`` of the
+            side's events with the other acting near them, any relation) for every ally and
+            every neighbour, not only the ``top``; ordered by kind, weight (highest first),
+            source and target.
+        allies: per side (actor, then rival), its ``top`` allies: ``side``, ``side_name``,
+            ``ally``, ``ally_name``, ``events`` (events naming both on the same side) and
+            ``rank`` (1 = most events; ties by ally id). Never an actor that fought the side in
+            the window, the other side, civilians, unidentified groups or ambiguous
+            attributions.
+        nearby: per side, the ``top`` actors most often active near its events, whatever their
+            relation (:data:`NEARBY_LABEL`): ``side``, ``side_name``, ``neighbour``,
+            ``neighbour_name``, ``near`` (the side's events with one of the neighbour's within
+            ``days`` and ``km``), ``fought`` (whether the two fought in the window), ``fights``
+            (events with the two on opposite sides) and ``rank`` (1 = most events near; ties by
+            neighbour id). Never the other side, civilians, unidentified or ambiguous actors.
         days: the co-location window in days (either way).
         km: the co-location distance in km.
-        top: the most partners kept per side.
+        top: the most allies, and the most neighbours, kept per side.
     """
 
     summary: str
     edges: pa.Table
-    partners: pa.Table
+    allies: pa.Table
+    nearby: pa.Table
     days: int
     km: float
     top: int
 
 
 def compute(dyad: Dyad, *, days: int = 3, km: float = 25.0, top: int = 10) -> Network:
-    """The ties of both sides.
+    """The allies and the neighbours of both sides.
 
     Args:
         dyad: the frame.
         days: co-located events start at most this many days apart (>= 0).
         km: and lie at most this far apart (> 0).
-        top: partners kept per side (>= 1).
+        top: allies, and neighbours, kept per side (>= 1).
 
     Raises:
         InputError: an argument is out of range.
@@ -118,105 +154,143 @@ def compute(dyad: Dyad, *, days: int = 3, km: float = 25.0, top: int = 10) -> Ne
         raise InputError(f"network: km must be positive, not {km!r}")
     if top < 1:
         raise InputError(f"network: top must be at least 1, not {top!r}")
-    excluded = _never_partners(dyad)
-    edges = pa.concat_tables(
-        [_assoc_edges(dyad, excluded), _colocated_edges(dyad, excluded, days, km)]
+    excluded = _never(dyad)
+    together, fights = _same_and_opposite(dyad)
+    rival_of = {dyad.actor: dyad.rival, dyad.rival: dyad.actor}
+    allied = {
+        (side, ally): n
+        for (side, ally), n in together.items()
+        if ally != rival_of[side] and ally not in excluded and (side, ally) not in fights
+    }
+    near = {
+        key: n
+        for key, n in _colocated(dyad, excluded, days, km).items()
+        if n and key[1] not in (dyad.actor, dyad.rival)
+    }
+    allies = _ranked(dyad, allied, top, ALLY_SCHEMA, lambda side, ally, n: {"events": n})
+    nearby = _ranked(
+        dyad,
+        near,
+        top,
+        NEARBY_SCHEMA,
+        lambda side, other, n: {
+            "near": n,
+            "fought": bool(fights.get((side, other))),
+            "fights": fights.get((side, other), 0),
+        },
     )
-    partners = _partners(dyad, edges, excluded, top)
-    summary = " ".join(_sentence(side, partners, days, km) for side in (dyad.actor, dyad.rival))
-    return Network(summary, edges, partners, int(days), float(km), int(top))
+    edges = _edges(dyad, {"ally": allied, "nearby": near})
+    summary = " ".join(
+        _sentence(dyad, side, sum(s == side for s, _ in allied), allies, nearby, days, km)
+        for side in (dyad.actor, dyad.rival)
+    )
+    return Network(summary, edges, allies, nearby, int(days), float(km), int(top))
 
 
-def _never_partners(dyad: Dyad) -> list[str]:
+def _never(dyad: Dyad) -> list[str]:
     actors = dyad.store.table("actors")
-    kinds = actors.filter(actors.kind.isin(NOT_PARTNER_KINDS)).select("actor_id").to_pyarrow()
-    return sorted({*NOT_PARTNERS, *kinds["actor_id"].to_pylist()})
+    kinds = actors.filter(actors.kind.isin(NEVER_KINDS)).select("actor_id").to_pyarrow()
+    return sorted({*NEVER, *kinds["actor_id"].to_pylist()})
 
 
-def _with_allies(actor: ir.StringValue, allies: ir.ArrayValue) -> ir.ArrayValue:
-    """``[actor, *allies]`` (no empty array literal: PostgreSQL cannot type one)."""
-    alone = ibis.array([actor])
-    return ibis.ifelse(allies.isnull(), alone, alone.concat(allies))
+def _same_and_opposite(
+    dyad: Dyad,
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+    """Per (side, other actor): the events naming both on the same side, and the events naming
+    them on opposite sides (as actor or associated actor: a fight).
 
-
-def _assoc_edges(dyad: Dyad, excluded: list[str]) -> pa.Table:
+    The backend counts the events of each way of naming the two sides of an event (few: most
+    events name no associates); each way is then read once here.
+    """
     t = dyad.events()
-    sides = [dyad.actor, dyad.rival]
+    a, r = dyad.actor, dyad.rival
+    involved = t.filter(
+        t.actor1.isin([a, r])
+        | t.actor2.isin([a, r])
+        | t.assoc_actors.contains(a)
+        | t.assoc_actors.contains(r)
+        | t.assoc_actors2.contains(a)
+        | t.assoc_actors2.contains(r)
+    )
+    named = involved.group_by(["actor1", "assoc_actors", "actor2", "assoc_actors2"]).aggregate(
+        n=involved.event_id.nunique().cast("int64")
+    )
+    together: dict[tuple[str, str], int] = defaultdict(int)
+    fights: dict[tuple[str, str], int] = defaultdict(int)
+    for row in named.to_pyarrow().to_pylist():
+        first = {row["actor1"], *(row["assoc_actors"] or ())} - {None}
+        second = {row["actor2"], *(row["assoc_actors2"] or ())} - {None}
+        for side in (a, r):
+            same: set[str] = set()
+            opposite: set[str] = set()
+            for mine, theirs in ((first, second), (second, first)):
+                if side in mine:
+                    same |= mine
+                    opposite |= theirs
+            for other in same - {side}:
+                together[(side, other)] += row["n"]
+            for other in opposite - {side}:
+                fights[(side, other)] += row["n"]
+    return dict(together), dict(fights)
 
-    def group(number: int, actor: ir.StringValue, allies: ir.ArrayValue) -> ir.Table:
-        with_allies = t.filter(allies.notnull(), allies.length() > 0)
-        return with_allies.select(
-            eid=with_allies.event_id,
-            group=ibis.literal(number),
-            members=_with_allies(with_allies[actor.get_name()], with_allies[allies.get_name()]),
+
+def _colocated(dyad: Dyad, excluded: list[str], days: int, km: float) -> dict[tuple[str, str], int]:
+    """Per (side, other actor): the side's events with one of the other's near them."""
+    sides = [dyad.actor, dyad.rival]
+    t = dyad.events()
+    t = t.filter(t.latitude.notnull(), t.longitude.notnull(), t.date_start.notnull())
+    # One pass over the events: each (actor1, actor2, point) with its days, read both ways.
+    grouped = t.group_by(
+        actor1=t.actor1.fill_null(""),
+        actor2=t.actor2.fill_null(""),
+        lat=t.latitude,
+        lon=t.longitude,
+    ).aggregate(days=t.date_start.epoch_days().cast("int32").collect())
+    rows = grouped.to_pyarrow()
+    if rows.num_rows == 0:
+        return {}
+    first, last = pc.min_max(pc.list_flatten(rows["days"])).values()
+    places = rows.select(["lat", "lon"]).group_by(["lat", "lon"]).aggregate([]).num_rows
+    if places * (last.as_py() - first.as_py() + 1) <= MAX_PLACE_DAYS:
+        acts = _Acts.of(_both_ways(rows, excluded), sides)
+        return acts.colocated(days, km) if acts is not None else {}
+    # An other actor's target matters only when it is a side (a fight, left out): any other
+    # target reads "", so that fewer pairs are joined.
+    halves = [
+        t.select(
+            actor=t[mine],
+            target=ibis.ifelse(
+                t[mine].isin(sides) | t[theirs].isin(sides), t[theirs].fill_null(""), ""
+            ),
+            date_start=t.date_start,
+            latitude=t.latitude,
+            longitude=t.longitude,
         )
-
-    groups = group(1, t.actor1, t.assoc_actors).union(group(2, t.actor2, t.assoc_actors2))
-    groups = groups.filter(groups.members.contains(sides[0]) | groups.members.contains(sides[1]))
-    members = groups.select("eid", "group", member=groups.members.unnest())
-    members = members.filter(members.member.notnull(), ~members.member.isin(excluded)).distinct()
-    other = members.view()
-    pairs = members.join(
-        other,
-        [
-            members.eid == other.eid,
-            members.group == other.group,
-            members.member < other.member,
-        ],
-    ).select(eid=members.eid, source=members.member, target=other.member)
-    counted = (
-        pairs.group_by(["source", "target"])
-        .aggregate(weight=pairs.eid.nunique().cast("int64"))
-        .order_by([ibis.desc("weight"), "source", "target"])
-        .to_pyarrow()
-    )
-    return pa.table(
-        {
-            "source": counted["source"],
-            "target": counted["target"],
-            "kind": pa.array(["assoc"] * counted.num_rows, pa.string()),
-            "weight": counted["weight"],
-        },
-        schema=EDGE_SCHEMA,
-    )
+        for mine, theirs in (("actor1", "actor2"), ("actor2", "actor1"))
+    ]
+    placed = ibis.union(*halves, distinct=False)
+    placed = placed.filter(placed.actor.notnull(), ~placed.actor.isin(excluded))
+    return _colocated_by_pairs(placed, sides, days, km)
 
 
-def _colocated_edges(dyad: Dyad, excluded: list[str], days: int, km: float) -> pa.Table:
-    sides = [dyad.actor, dyad.rival]
-    placed = dyad.events()
-    placed = placed.filter(
-        placed.latitude.notnull(),
-        placed.longitude.notnull(),
-        placed.date_start.notnull(),
-        placed.actor1.notnull(),
-        ~placed.actor1.isin(excluded),
-    )
-    grouped = placed.group_by(
-        actor=placed.actor1,
-        target=placed.actor2.fill_null(""),
-        lat=placed.latitude,
-        lon=placed.longitude,
-    ).aggregate(days=placed.date_start.epoch_days().cast("int32").collect())
-    acts = _Acts.of(grouped.to_pyarrow(), sides)
-    if acts is None:
-        counted: dict[tuple[str, str], int] = {}
-    elif len(acts.places) * acts.span <= MAX_PLACE_DAYS:
-        counted = acts.colocated(days, km)
-    else:
-        counted = _colocated_by_pairs(placed, sides, days, km)
-    ordered = sorted(
-        ((min(side, other), max(side, other), n) for (side, other), n in counted.items() if n),
-        key=lambda row: (-row[2], row[0], row[1]),
-    )
-    return pa.table(
-        {
-            "source": [row[0] for row in ordered],
-            "target": [row[1] for row in ordered],
-            "kind": ["colocated"] * len(ordered),
-            "weight": [row[2] for row in ordered],
-        },
-        schema=EDGE_SCHEMA,
-    )
+def _both_ways(rows: pa.Table, excluded: list[str]) -> pa.Table:
+    """``actor``, ``target``, ``lat``, ``lon``, ``days``: each row of ``rows`` once as actor1's
+    (target actor2) and once as actor2's (target actor1), where that actor is named and not
+    ``excluded``."""
+    never = pa.array(["", *excluded], pa.string())
+    halves = []
+    for mine, theirs in (("actor1", "actor2"), ("actor2", "actor1")):
+        half = pa.table(
+            {
+                "actor": rows[mine],
+                "target": rows[theirs],
+                "lat": rows["lat"],
+                "lon": rows["lon"],
+                "days": rows["days"],
+            }
+        )
+        halves.append(half.filter(pc.invert(pc.is_in(half["actor"], value_set=never))))
+    return pa.concat_tables(halves)
 
 
 def _colocated_by_pairs(
@@ -226,19 +300,19 @@ def _colocated_by_pairs(
     bits: the events of a side meet the others' on one equal key, the day (a side's event
     shifted by each offset in the window) and the grid cell (the others', in each of the 3 x 3
     cells around it); only then is the great-circle distance checked."""
-    mine = placed.filter(placed.actor1.isin(sides))
+    mine = placed.filter(placed.actor.isin(sides))
     mine = mine.group_by(
-        l_side=mine.actor1,
-        l_target=mine.actor2.fill_null(""),
+        l_side=mine.actor,
+        l_target=mine.target,
         l_date=mine.date_start,
         l_lat=mine.latitude,
         l_lon=mine.longitude,
     ).aggregate(n_l=mine.count())
     mine = mine.mutate(gid=ibis.row_number())
-    theirs = placed.filter(~placed.actor1.isin(sides))
+    theirs = placed.filter(~placed.actor.isin(sides))
     theirs = theirs.select(
-        r_actor=theirs.actor1,
-        r_target=theirs.actor2.fill_null(""),
+        r_actor=theirs.actor,
+        r_target=theirs.target,
         r_date=theirs.date_start,
         r_lat=theirs.latitude,
         r_lon=theirs.longitude,
@@ -320,42 +394,51 @@ class _Acts:
         )
 
     def colocated(self, days: int, km: float) -> dict[tuple[str, str], int]:
-        """Per (side, partner): the side's events with a partner's event near them.
+        """Per (side, other actor): the side's events with one of the other's events near them.
 
-        Each partner's days at each point become one row of bits, widened by ``days`` either
+        Each other actor's days at each point become one row of bits, widened by ``days`` either
         way; the rows of the points within ``km`` of a side's point are OR-ed together, and a
         side's event counts when its day's bit is set there. The cost grows with the pairs of
         nearby points and the days, not with the pairs of events.
         """
+        bounds = np.searchsorted(self.actor, np.arange(len(self.names) + 1))
+        own = [np.arange(bounds[side], bounds[side + 1]) for side in self.sides]
+        queried = np.unique(self.place[np.concatenate(own)])
+        counted: dict[tuple[str, str], int] = {}
+        if not len(queried):
+            return counted
+        # Only the sides' points are asked for their neighbours: the rows of other points stay
+        # empty, as no side's event lies there.
         tree = BallTree(np.radians(self.places), metric="haversine")
-        near_lists = tree.query_radius(np.radians(self.places), r=km / EARTH_RADIUS_KM)
-        lengths = np.fromiter((len(n) for n in near_lists), np.int64, len(near_lists))
+        near_lists = tree.query_radius(np.radians(self.places[queried]), r=km / EARTH_RADIUS_KM)
+        lengths = np.zeros(len(self.places), np.int64)
+        lengths[queried] = [len(n) for n in near_lists]
         near = csr_matrix(
             (
                 np.ones(int(lengths.sum()), np.bool_),
                 np.concatenate(near_lists).astype(np.int64),
                 np.concatenate([[0], np.cumsum(lengths)]),
             ),
-            shape=(len(near_lists), len(near_lists)),
+            shape=(len(self.places), len(self.places)),
         )
-        bounds = np.searchsorted(self.actor, np.arange(len(self.names) + 1))
-        counted: dict[tuple[str, str], int] = {}
-        for side in self.sides:
-            mine = np.arange(bounds[side], bounds[side + 1])
+        for side, mine in zip(self.sides, own, strict=True):
             if not len(mine):
                 continue
             my_days, my_places = self._events(mine)
-            for partner in range(len(self.names)):
-                rows = np.arange(bounds[partner], bounds[partner + 1])
-                rows = rows[self.target[rows] != side]
-                if partner in self.sides or not len(rows):
+            # The points near one of the side's: an event elsewhere is near none of its events.
+            reach = np.zeros(len(self.places), np.bool_)
+            reach[near[np.unique(self.place[mine])].indices] = True
+            for other in range(len(self.names)):
+                rows = np.arange(bounds[other], bounds[other + 1])
+                rows = rows[(self.target[rows] != side) & reach[self.place[rows]]]
+                if other in self.sides or not len(rows):
                     continue
                 hit = _near(near, *self._events(rows), my_days, my_places, self.span, days)
                 per_row = np.add.reduceat(
                     hit.astype(np.int64), self.starts[mine] - self.starts[mine[0]]
                 )
-                found = int(per_row[self.target[mine] != partner].sum())
-                counted[(self.names[side], self.names[partner])] = found
+                found = int(per_row[self.target[mine] != other].sum())
+                counted[(self.names[side], self.names[other])] = found
         return counted
 
     def _events(self, rows: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -415,58 +498,99 @@ def _widen(active: NDArray[np.bool_], days: int) -> NDArray[np.bool_]:
     return reach[:, : active.shape[1]]
 
 
-def _partners(dyad: Dyad, edges: pa.Table, excluded: list[str], top: int) -> pa.Table:
+def _ranked(
+    dyad: Dyad,
+    counted: dict[tuple[str, str], int],
+    top: int,
+    schema: pa.Schema,
+    values: Callable[[str, str, int], dict[str, object]],
+) -> pa.Table:
+    """The ``top`` of ``counted`` per side (actor, then rival), highest first, ties by id."""
+    kind = schema.names[2]
     rows = []
-    for side, other in ((dyad.actor, dyad.rival), (dyad.rival, dyad.actor)):
-        weights: dict[str, dict[str, int]] = defaultdict(lambda: {"assoc": 0, "colocated": 0})
-        for edge in edges.to_pylist():
-            if side not in (edge["source"], edge["target"]):
-                continue
-            partner = edge["target"] if edge["source"] == side else edge["source"]
-            if partner == other or partner in excluded:
-                continue
-            weights[partner][edge["kind"]] += edge["weight"]
+    for side in (dyad.actor, dyad.rival):
         ranked = sorted(
-            weights.items(),
-            key=lambda item: (
-                -(item[1]["assoc"] + item[1]["colocated"]),
-                -item[1]["assoc"],
-                item[0],
-            ),
+            ((other, n) for (s, other), n in counted.items() if s == side),
+            key=lambda item: (-item[1], item[0]),
         )
-        for rank, (partner, w) in enumerate(ranked[:top], start=1):
+        for rank, (other, n) in enumerate(ranked[:top], start=1):
             rows.append(
                 {
                     "side": side,
-                    "partner": partner,
-                    "assoc": w["assoc"],
-                    "colocated": w["colocated"],
-                    "weight": w["assoc"] + w["colocated"],
+                    "side_name": dyad.name(side),
+                    kind: other,
+                    f"{kind}_name": dyad.name(other),
+                    **values(side, other, n),
                     "rank": rank,
                 }
             )
-    return pa.Table.from_pylist(rows, schema=PARTNER_SCHEMA)
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
-def _sentence(side: str, partners: pa.Table, days: int, km: float) -> str:
-    mine = partners.filter(pc.equal(partners["side"], side)).to_pylist()
+def _edges(dyad: Dyad, kinds: dict[str, dict[tuple[str, str], int]]) -> pa.Table:
+    ordered = [
+        (side, other, kind, n)
+        for kind, counted in kinds.items()
+        for (side, other), n in sorted(counted.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    return pa.table(
+        {
+            "source": [row[0] for row in ordered],
+            "source_name": [dyad.name(row[0]) for row in ordered],
+            "target": [row[1] for row in ordered],
+            "target_name": [dyad.name(row[1]) for row in ordered],
+            "kind": [row[2] for row in ordered],
+            "weight": [row[3] for row in ordered],
+        },
+        schema=EDGE_SCHEMA,
+    )
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n:,} times")
+
+
+def _sentence(
+    dyad: Dyad,
+    side: str,
+    allied: int,
+    allies: pa.Table,
+    nearby: pa.Table,
+    days: int,
+    km: float,
+) -> str:
+    """One side's sentence; ``allied``: how many allies it has, the ``top`` kept or not."""
+    name = dyad.name(side)
     window = f"{days} day{'s' if days != 1 else ''} and {km:g} km"
-    if not mine:
-        return (
-            f"{side} has no partners in the window: no ally named with it in an event and no "
-            f"other actor acting within {window} of it."
-        )
-    shown = []
-    explained = False
-    for row in mine[:3]:
-        ties = []
-        if row["assoc"]:
-            ties.append(f"ally in {row['assoc']} event{'s' if row['assoc'] != 1 else ''}")
-        if row["colocated"]:
-            tie = f"near {row['colocated']} of its events"
-            ties.append(tie if explained else f"{tie}: within {window}")
-            explained = True
-        shown.append(f"{row['partner']} ({', '.join(ties)})")
-    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
-    verb = "s are" if len(shown) > 1 else " is"
-    return f"{side}'s strongest partner{verb} {listed}."
+    friends = allies.filter(pc.equal(allies["side"], side)).to_pylist()[:3]
+    if friends:
+        shown = [
+            f"{row['ally_name']} ({row['events']:,} event{'s' if row['events'] != 1 else ''})"
+            for row in friends
+        ]
+        what = "(named on its side of an event, never fighting it)"
+        if allied > len(shown):
+            first = f"{name}'s {allied:,} recorded allies {what} include {_listed(shown)}"
+        elif len(shown) > 1:
+            first = f"{name}'s recorded allies {what} are {_listed(shown)}"
+        else:
+            first = f"{name}'s recorded ally {what} is {shown[0]}"
+    else:
+        first = f"{name} has no recorded ally in the window"
+    near = nearby.filter(pc.equal(nearby["side"], side)).to_pylist()[:3]
+    if not near:
+        return f"{first}; no other actor was active within {window} of its events."
+    shown = [
+        f"{row['neighbour_name']} (near {row['near']:,} of its events; "
+        + (f"fought it {_times(row['fights'])})" if row["fought"] else "never fought it)")
+        for row in near
+    ]
+    several = len(shown) > 1
+    return (
+        f"{first}; the actor{'s' if several else ''} most often active within {window} of its "
+        f"events (any relation) {'are' if several else 'is'} {_listed(shown)}."
+    )
