@@ -105,8 +105,10 @@ def test_poisson_counts_get_a_poisson_ratio(loaded: rs.Store) -> None:
     assert (clashes["rate_ratio"], clashes["ci_low"], clashes["ci_high"]) == pytest.approx(
         (2.0, 0.50016, 7.99744), rel=1e-4
     )
+    assert (clashes["clear"], clashes["reading"]) == (False, "too thin to conclude")
     # Neither side attacked early on: no model, no ratio.
     assert rows["attacks_by_actor"]["model"] == "none"
+    assert rows["attacks_by_actor"]["reading"] == "none in one phase"
     assert rows["attacks_by_actor"]["rate_ratio"] is None
 
 

@@ -63,6 +63,7 @@ BOUNDARIES_SCHEMA = pa.schema(
         ("p_holm", pa.float64()),
         ("clear", pa.bool_()),
         ("coverage_edge", pa.string()),
+        ("reading", pa.string()),
     ]
 )
 _WORDS: Final = {
@@ -95,8 +96,11 @@ class Phases:
             test of no change), ``p_holm`` (Holm-corrected across the measure's boundaries),
             ``clear`` (``p_holm`` below :data:`LEVEL`) and ``coverage_edge`` (the sources whose
             coverage starts or ends within a month of the boundary; a change there may be the
-            data's, not the rivalry's). When a measure is zero throughout either phase no model
-            is fitted: ``model`` is ``none``, the ratio and interval are None.
+            data's, not the rivalry's) and ``reading``, the row in words: ``clear change``,
+            ``clear change, at a coverage edge``, ``too thin to conclude`` (the corrected test
+            does not reject no change) or ``none in one phase``. When a measure is zero
+            throughout either phase no model is fitted: ``model`` is ``none``, the ratio and
+            interval are None.
     """
 
     summary: str
@@ -226,6 +230,15 @@ def _holm(rows: list[dict[str, Any]]) -> None:
             if row["measure"] == measure:
                 row.setdefault("p_holm", None)
                 row["clear"] = row["p_holm"] is not None and row["p_holm"] < LEVEL
+                row["reading"] = (
+                    "none in one phase"
+                    if row["p_holm"] is None
+                    else "too thin to conclude"
+                    if not row["clear"]
+                    else "clear change, at a coverage edge"
+                    if row["coverage_edge"]
+                    else "clear change"
+                )
 
 
 def _monthly(dyad: Dyad) -> tuple[dict[tuple[str, int], int], dict[str, set[str]]]:
