@@ -37,7 +37,9 @@ def test_profile_json_has_every_section(synth_db: Path) -> None:
         *SECTIONS,
         "triangulation",
         "citations",
+        "names",
     ]
+    assert printed["names"]["ISKP"] == printed["dyad"]["actor_name"]
     assert printed["source"] == "fused", "UCDP and ACLED both hold events in AFG"
     assert [s["source"] for s in printed["sources"]] == ["acled", "ucdp"]
     for name in SECTIONS:
@@ -66,6 +68,9 @@ def test_profile_human_summary_and_html(synth_db: Path, tmp_path: Path) -> None:
         "2019-12-31",
     )
     assert done.stdout == ""
+    named = "Islamic State Khorasan Province vs Taliban (ISKP vs TALIBAN)\n"
+    assert named in done.stderr, "the dyad by its display names, the ids beside them"
+    assert done.stderr.index(named) < done.stderr.index("source: ")
     assert "source: fused (acled" in done.stderr
     for name in SECTIONS:
         assert f"{name}:" in done.stderr

@@ -1,15 +1,18 @@
 """The HTML report, rendered in headless Chromium and looked at: every section and chart drawn,
-nothing fetched from the network, and text from the data shown as text, never run."""
+nothing fetched from the network, text from the data shown as text, never run, and actors shown
+by their display names, never by their ids."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import rivalscope as rs
-from rivalscope.analysis.profile import SECTIONS
+from rivalscope.analysis.profile import ACTOR_COLUMNS, SECTIONS
 from rivalscope.report import write_report
 from tests.browser import CHROMIUM, LAUNCH
 
@@ -26,7 +29,16 @@ longitude,adm_1,deaths_civilians,source_headline
 6,3,Taleban,Civilians,Afghanistan,2018-01-05,2018-01-05,2,2,2,31.6,65.7,Kandahar province,2,attack
 7,1,Government of Afghanistan,IS,Afghanistan,2022-02-01,2022-02-01,5,5,5,34.4,70.5,\
 Nangarhar province,,raid
+8,1,Government of Afghanistan,IS,Afghanistan,2017-07-03,2017-07-03,6,6,6,36.7,65.8,\
+Jowzjan province,,raid
 """
+IDS = re.compile(r"\b(ISKP|TALIBAN|AFG_REPUBLIC)\b")
+"""The actor ids of the report's store (ids that differ from their display names)."""
+NAMES = {
+    "ISKP": "Islamic State Khorasan Province",
+    "TALIBAN": "Taliban",
+    "AFG_REPUBLIC": "Islamic Republic of Afghanistan",
+}
 
 
 @pytest.fixture(scope="module")
@@ -86,13 +98,16 @@ def test_report_renders_in_chromium(report: Path) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         for name in SECTIONS:
             page.locator(f"section#{name}").screenshot(path=str(ARTIFACTS / f"report-{name}.png"))
-        assert page.title() == "Rivalscope: ISKP vs TALIBAN", "no injected script ran"
+        assert page.title() == ("Rivalscope: Islamic State Khorasan Province vs Taliban"), (
+            "no injected script ran"
+        )
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         shown = page.locator("body").inner_text()
         assert "<script>document.title='PWNED'</script>" in shown, "notes shown as text"
         assert page.locator("section img[src='x']").count() == 0
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
         page.screenshot(path=str(ARTIFACTS / "report-top.png"))
+        assert_names_not_ids(page)
         browser.close()
     outside = [url for url in requests if not url.startswith(("file:", "data:", "blob:"))]
     assert outside == [], "the report works offline"
@@ -133,3 +148,40 @@ def test_real_report_with_boundaries(tmp_path: Path) -> None:
                 path=str(ARTIFACTS / f"real-report-{name}.png")
             )
         browser.close()
+
+
+def assert_names_not_ids(page: Any) -> None:
+    """Actors read by their display names: the heading, every cell of a column of actors (its
+    id in the tooltip), every chart's trace names and labels, and the visible text."""
+    heading = page.locator("header h1")
+    assert heading.inner_text() == "Rivalry profile: Islamic State Khorasan Province vs Taliban"
+    assert heading.locator(".actor").get_attribute("title") == "ISKP"
+    cells = page.evaluate(
+        """columns => Array.from(document.querySelectorAll("main table")).flatMap(table => {
+             const heads = Array.from(table.querySelectorAll("thead th")).map(h => h.textContent);
+             return Array.from(table.querySelectorAll("tbody tr")).flatMap(row =>
+               Array.from(row.children)
+                 .map((cell, i) => [heads[i], cell])
+                 .filter(([head, cell]) => columns.includes(head) && cell.textContent)
+                 .map(([head, cell]) => {
+                   const span = cell.querySelector(".actor-name");
+                   return [head, cell.innerText, span ? span.title : null];
+                 }));
+           })""",
+        sorted(ACTOR_COLUMNS),
+    )
+    assert {title for _, _, title in cells} >= {"ISKP", "TALIBAN", "AFG_REPUBLIC"}, cells
+    for column, text, title in cells:
+        assert title is not None and text == NAMES.get(title, text) != title, (column, text)
+    for name in SECTIONS:
+        shown = page.locator(f"section#{name}").inner_text()
+        assert not IDS.search(shown), (name, IDS.findall(shown))
+        labels = page.evaluate(
+            f"""(document.getElementById("chart-{name}").data || []).flatMap(t =>
+                 [t.name || "", ...(t.y || []).map(String), ...((t.node || {{}}).label || [])])"""
+        )
+        assert not IDS.search(" ".join(labels)), (name, labels)
+    assert "attacks by Islamic State Khorasan Province" in page.evaluate(
+        "document.getElementById('chart-timeline').data.map(t => t.name).join('|')"
+    )
+    assert not IDS.search(page.locator("header").inner_text() + page.title())

@@ -59,3 +59,47 @@ def test_write_replaces_the_file_whole(tmp_path: Path) -> None:
     assert write("<!doctype html>", target) == target
     assert target.read_text(encoding="utf-8") == "<!doctype html>"
     assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
+
+
+def test_actor_columns_show_display_names_with_the_id_in_the_tooltip() -> None:
+    import pyarrow as pa
+
+    from rivalscope.analysis.profile import ACTOR_COLUMNS
+    from rivalscope.report.html import actor_cells, actor_table
+
+    names = {"AFG_REPUBLIC": "Islamic Republic of Afghanistan", "X<b>": "<i>Evil</i> & co"}
+    rows = pa.table(
+        {
+            "side": ["AFG_REPUBLIC", "X<b>"],
+            "side_name": ["Islamic Republic of Afghanistan", "<i>Evil</i> & co"],
+            "source": ["ucdp", "AFG_REPUBLIC"],
+            "target": ["X<b>", "AFG_REPUBLIC"],
+            "target_name": ["<i>Evil</i> & co", "Islamic Republic of Afghanistan"],
+            "events": [1200, 3],
+        }
+    )
+    shown = actor_table("t", rows, lambda actor_id: names.get(actor_id, actor_id))
+    assert shown["columns"] == ["side", "source", "target", "events"], "each name shows once"
+    template = environment("rivalscope.report").from_string(
+        '{% import "blocks.html.j2" as blocks %}{{ blocks.table(t) }}'
+    )
+    page = template.render(t=shown)
+    republic = (
+        '<span class="actor-name" title="AFG_REPUBLIC">Islamic Republic of Afghanistan</span>'
+    )
+    evil = '<span class="actor-name" title="X&lt;b&gt;">&lt;i&gt;Evil&lt;/i&gt; &amp; co</span>'
+    assert f"<td>{republic}</td><td>ucdp</td><td>{evil}</td><td>1,200</td>" in page, (
+        "a column of ACTOR_COLUMNS, or with a _name companion, shows names; data stays escaped"
+    )
+    assert f"<td>{evil}</td><td>AFG_REPUBLIC</td><td>{republic}</td>" in page, (
+        "a column not of actors shows its value as it is"
+    )
+    cell = actor_cells(lambda actor_id: names.get(actor_id, actor_id))
+    assert {"side", "from_actor", "to_actor"} <= ACTOR_COLUMNS
+    for column in ACTOR_COLUMNS:
+        assert cell("AFG_REPUBLIC", column) == republic, column
+    assert cell("AFG_REPUBLIC", "source") == "AFG_REPUBLIC"
+    assert cell(["AFG_REPUBLIC", "UNKNOWN"], "ally") == (
+        f'{republic}, <span class="actor-name" title="UNKNOWN">UNKNOWN</span>'
+    )
+    assert cell(None, "side") == ""

@@ -223,7 +223,9 @@ def test_report_sources_render_in_chromium(fused: tuple[Profile, str, Path], wor
         if evil.exists():
             page.goto(evil.as_uri())
             page.wait_for_selector("section#timeline .chart .main-svg", timeout=30_000)
-            assert page.title() == "Rivalscope: ISKP vs TALIBAN", "no injected script ran"
+            assert page.title() == ("Rivalscope: Islamic State Khorasan Province vs Taliban"), (
+                "no injected script ran"
+            )
             assert page.locator("section#sources img").count() == 0
             assert EVIL_SOURCE.upper() in page.locator("section#sources").inner_text()
             page.locator("section#sources").screenshot(

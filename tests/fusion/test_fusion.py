@@ -218,7 +218,8 @@ def test_the_profile_says_which_sources_and_where_they_disagree(
     assert clashes["values"] == {"acled": acled_clashes, "ucdp": ucdp_clashes}
     rows = result.triangulation.rows("timeline")
     assert (
-        f"ACLED records {acled_clashes:,} clashes between ISKP and TALIBAN" in rows[0]["sentence"]
+        f"ACLED records {acled_clashes:,} clashes between Islamic State Khorasan Province "
+        "and Taliban" in rows[0]["sentence"]
     )
     edge = [r for r in result.phases.boundaries.to_pylist() if r["boundary"] == dt.date(2019, 4, 1)]
     assert edge and all(r["coverage_edge"] == "acled" for r in edge)

@@ -1,9 +1,11 @@
 """The dashboard in headless Chromium, used as an analyst uses it: filters redraw the map and
 the timeline together, a defection added through the form shows in the table, text from the
-data is shown as text, and nothing is fetched from anywhere but the server."""
+data is shown as text, actors are shown by their display names (ids in tooltips), and nothing is
+fetched from anywhere but the server."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,20 @@ from tests.server.conftest import HOSTILE, TOKEN, Server, copy_store, start_serv
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 MAP_TEXT = "document.getElementById('map').data.map(t => (t.text || []).join('|')).join('|')"
 BARS = "document.getElementById('timeline').data[0].y.reduce((a, b) => a + b, 0)"
+IDS = re.compile(r"\b(ISKP|TALIBAN)\b")
+"""The dyad's actor ids, which differ from their display names."""
+NAMES = {"ISKP": "Islamic State Khorasan Province", "TALIBAN": "Taliban"}
+SHOWN_TEXT = """(() => {
+  const notes = Array.from(document.querySelectorAll("td.notes"));
+  notes.forEach(cell => { cell.hidden = true; });
+  const text = document.querySelector("header").innerText + "\\n" +
+    document.querySelector("main").innerText;
+  notes.forEach(cell => { cell.hidden = false; });
+  return text;
+})()"""
+"""What the page shows people, less the sources' own words (notes, passages)."""
+NAMED_CELLS = """selector => Array.from(document.querySelectorAll(selector))
+  .filter(cell => cell.title).map(cell => [cell.innerText, cell.title])"""
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +79,8 @@ def test_dashboard_filters_form_and_escaping(chromium: Any, tile_server: Server)
     page.wait_for_selector("body[data-ready='yes']", state="attached", timeout=60_000)
     _drawn(page, 1)
     title = page.title()
-    assert title == "Rivalscope: ISKP vs TALIBAN"
+    assert title == "Rivalscope: Islamic State Khorasan Province vs Taliban"
+    assert page.locator("header h1 .actor").get_attribute("title") == "ISKP"
     assert page.locator("#map .main-svg").count() >= 1
     assert page.locator("#timeline .main-svg").count() >= 1
     map_before, bars_before = page.evaluate(MAP_TEXT), page.evaluate(BARS)
@@ -136,6 +153,7 @@ def test_dashboard_filters_form_and_escaping(chromium: Any, tile_server: Server)
 
     page.wait_for_selector("body[data-hotspots='yes']", state="attached", timeout=120_000)
     page.locator("#hotspots-table tbody tr").first.wait_for(timeout=120_000)
+    assert_names_not_ids(page)
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     assert page.title() == title, "no injected script ran"
     assert watch.outside == [], "the dashboard works offline"
@@ -157,8 +175,33 @@ def test_choropleth_when_boundaries_are_loaded(chromium: Any, server: Server) ->
     page.locator("#map-panel").screenshot(path=str(ARTIFACTS / "dashboard-choropleth.png"))
     page.goto(f"{server.url}/")
     page.wait_for_selector("table a[href='/dyad/ISKP/TALIBAN'], table a", timeout=30_000)
+    links = page.locator("table a[title='ISKP']")
+    assert links.count() >= 1 and links.first.inner_text() == NAMES["ISKP"]
+    beside = links.first.locator("xpath=..").locator(".actor-id")
+    assert beside.inner_text() == "ISKP", "the id beside the name, muted"
+    assert not IDS.search(" ".join(page.locator("table a").all_inner_texts()))
     page.screenshot(path=str(ARTIFACTS / "dashboard-index.png"))
     page.goto(f"{server.url}/report/ISKP/TALIBAN?country=AFG")
     page.wait_for_selector("section#spread .chart .main-svg", timeout=60_000)
     assert watch.outside == [] and watch.errors == []
     page.close()
+
+
+def assert_names_not_ids(page: Any) -> None:
+    """Every table cell of an actor shows its display name with the id as its tooltip, and no
+    id shows anywhere people read (the sources' own words aside)."""
+    for table in ("events", "defections", "hotspots"):
+        cells = page.evaluate(NAMED_CELLS, f"#{table}-table td")
+        assert cells, table
+        assert {title for _, title in cells} >= {"ISKP", "TALIBAN"}, (table, cells)
+        for text, title in cells:
+            assert text == NAMES.get(title, text) != title, (table, text, title)
+    legend = page.evaluate("document.getElementById('hotspots').data.map(t => t.name)")
+    assert legend == [f"{NAMES['ISKP']} attack clusters", f"{NAMES['TALIBAN']} attack clusters"]
+    assert "between Islamic State Khorasan Province and Taliban" in (
+        page.locator("#map-summary").inner_text()
+    )
+    shown = page.evaluate(SHOWN_TEXT)
+    assert not IDS.search(shown), [
+        shown[m.start() - 60 : m.end() + 60] for m in IDS.finditer(shown)
+    ]

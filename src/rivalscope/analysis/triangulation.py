@@ -54,7 +54,11 @@ class Measure:
     tested: bool = True
 
 
-def _measures(a: str, r: str) -> list[Measure]:
+def _measures(a: str, r: str, names: tuple[str, str] | None = None) -> list[Measure]:
+    """The measures compared between sources; ``a`` and ``r`` are ids, ``names`` how the
+    labels name them (default: the ids)."""
+    na, nr = names or (a, r)
+
     def between(row: dict[str, Any]) -> bool:
         return {row["actor1"], row["actor2"]} == {a, r}
 
@@ -71,19 +75,19 @@ def _measures(a: str, r: str) -> list[Measure]:
         Measure(
             "timeline",
             "clashes",
-            f"clashes between {a} and {r}",
+            f"clashes between {na} and {nr}",
             lambda rows: float(sum(1 for x in rows if clash(x))),
         ),
         Measure(
             "timeline",
             "clash_deaths",
-            f"deaths in clashes between {a} and {r}",
+            f"deaths in clashes between {na} and {nr}",
             lambda rows: deaths([x for x in rows if clash(x)]),
         ),
         Measure(
             "spread",
             "clash_provinces",
-            f"provinces where {a} and {r} clashed",
+            f"provinces where {na} and {nr} clashed",
             lambda rows: float(
                 len({x["admin1_code"] for x in rows if clash(x) and x["admin1_code"]})
             ),
@@ -92,20 +96,20 @@ def _measures(a: str, r: str) -> list[Measure]:
         Measure(
             "targets",
             "events_actor",
-            f"events involving {a}",
+            f"events involving {na}",
             lambda rows: float(sum(1 for x in rows if involves(a)(x))),
         ),
         Measure(
             "targets",
             "events_rival",
-            f"events involving {r}",
+            f"events involving {nr}",
             lambda rows: float(sum(1 for x in rows if involves(r)(x))),
         ),
-        Measure("harm", "deaths", f"deaths in events involving {a} or {r}", deaths),
+        Measure("harm", "deaths", f"deaths in events involving {na} or {nr}", deaths),
         Measure(
             "harm",
             "civilian_attacks",
-            f"attacks on civilians by {a} or {r}",
+            f"attacks on civilians by {na} or {nr}",
             lambda rows: float(
                 sum(
                     1
@@ -117,7 +121,7 @@ def _measures(a: str, r: str) -> list[Measure]:
         Measure(
             "phases",
             "clash_months",
-            f"months with clashes between {a} and {r}",
+            f"months with clashes between {na} and {nr}",
             lambda rows: float(len({x["date_start"].replace(day=1) for x in rows if clash(x)})),
             tested=False,
         ),
@@ -216,7 +220,8 @@ def _pair(dyad: Dyad, sources: tuple[str, str], first: dt.date, last: dt.date) -
         for row in rows:
             by_month[name].setdefault(_month(row["date_start"]), []).append(row)
     measures = []
-    for measure in _measures(dyad.actor, dyad.rival):
+    named = (dyad.name(dyad.actor), dyad.name(dyad.rival))
+    for measure in _measures(dyad.actor, dyad.rival, named):
         values = {name: measure.value(rows) for name, rows in per_source.items()}
         p_value = None
         if measure.tested:

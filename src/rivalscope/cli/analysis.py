@@ -146,6 +146,12 @@ def profile(
         f"{entry['source']} {entry['version']}" if entry.get("version") else entry["source"]
         for entry in result.sources
     )
+    dyad = result.dyad
+    err.print(
+        f"[bold]{shown(dyad.name(dyad.actor))} vs {shown(dyad.name(dyad.rival))}[/] "
+        f"[dim]({shown(dyad.actor)} vs {shown(dyad.rival)})[/]",
+        highlight=False,
+    )
     err.print(
         f"[bold]source[/]: {shown(result.dyad.source)} ({shown(read) or 'no events'})",
         highlight=False,

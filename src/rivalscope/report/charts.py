@@ -1,5 +1,6 @@
 """Plotly figures of the profile's sections. Maps are drawn on plain axes (no geo base layer,
-no tiles), so every figure renders offline from the inlined plotly.js alone."""
+no tiles), so every figure renders offline from the inlined plotly.js alone. Actors appear by
+their display names (:func:`actor_name`), never by their ids."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ def source_color(name: str, index: int) -> str:
 def plot_text(value: object) -> str:
     """Text from the data as plotly.js shows it: its few tags (``<b>``, ``<a>``, ...) escaped."""
     return html.escape(str(value), quote=False)
+
+
+def actor_name(profile: Profile, actor_id: str) -> str:
+    """An actor as a chart shows it: its display name (escaped as :func:`plot_text` does)."""
+    return plot_text(profile.dyad.name(actor_id))
 
 
 LAYOUT: dict[str, Any] = {
@@ -62,14 +68,14 @@ def timeline(profile: Profile) -> go.Figure:
         x=months,
         y=monthly.get("attacks_by_actor", []),
         mode="lines",
-        name=f"attacks by {dyad.actor}",
+        name=f"attacks by {actor_name(profile, dyad.actor)}",
         line_color=COLORS["actor"],
     )
     figure.add_scatter(
         x=months,
         y=monthly.get("attacks_by_rival", []),
         mode="lines",
-        name=f"attacks by {dyad.rival}",
+        name=f"attacks by {actor_name(profile, dyad.rival)}",
         line_color=COLORS["rival"],
     )
     figure.add_scatter(
@@ -269,18 +275,23 @@ def _choropleth(geojson: dict[str, Any]) -> go.Figure:
 
 
 def targets(profile: Profile) -> go.Figure:
-    """What each side attacks over the whole window: stacked shares by target type."""
+    """Whom each side fights over the whole window: stacked shares of its events by what the
+    counterpart is to it (the rival, the state, foreign forces, other groups, civilians)."""
+    from rivalscope.roles import RELATION_WORDS, RELATIONS
+
     rows = [r for r in profile.targets.table.to_pylist() if r["phase"] == "all"]
     figure = new_figure(
-        barmode="stack", xaxis={"title": "share of the side's attacks", "range": [0, 1]}
+        barmode="stack", xaxis={"title": "share of the side's events", "range": [0, 1]}
     )
-    for target_type in sorted({r["target_type"] for r in rows}):
-        picked = [r for r in rows if r["target_type"] == target_type]
+    for relation in RELATIONS:
+        picked = [r for r in rows if r["relation"] == relation]
+        if not picked:
+            continue
         figure.add_bar(
-            y=[r["side"] for r in picked],
+            y=[plot_text(profile.dyad.name(r["side"])) for r in picked],
             x=[r["share"] for r in picked],
             orientation="h",
-            name=target_type,
+            name=RELATION_WORDS[relation],
         )
     return figure
 
@@ -295,7 +306,14 @@ def phases(profile: Profile) -> go.Figure:
         marked = f" ⚠ {plot_text(str(edge).upper())} coverage edge" if edge else ""
         return f"{plot_text(row['after'][:30])} ({row['boundary']}){marked}"
 
-    for measure in ("clashes", "attacks", "deaths", "spread"):
+    d = profile.dyad
+    named = {
+        "clashes": "clashes",
+        "clash_deaths": "deaths in clashes",
+        "attacks_by_actor": f"attacks by {d.name(d.actor)}",
+        "attacks_by_rival": f"attacks by {d.name(d.rival)}",
+    }
+    for measure, name in named.items():
         picked = [r for r in rows if r["measure"] == measure and r["rate_ratio"]]
         figure.add_scatter(
             x=[r["rate_ratio"] for r in picked],
@@ -311,7 +329,7 @@ def phases(profile: Profile) -> go.Figure:
                 "arrayminus": [r["rate_ratio"] - r["ci_low"] for r in picked],
             },
             mode="markers",
-            name=measure,
+            name=plot_text(name),
         )
     if any(r.get("coverage_edge") and r["rate_ratio"] for r in rows):
         figure.add_scatter(
@@ -326,31 +344,48 @@ def phases(profile: Profile) -> go.Figure:
 
 
 def harm(profile: Profile) -> go.Figure:
-    """Civilian deaths by months since a province's first clash, against never-clashed ones."""
-    rows = profile.harm.event_time.to_pylist()
+    """The event study: the change in the primary outcome per province-month by months since a
+    province's first clash, against never-clashed provinces, with 95% intervals; month -1 is
+    the reference (0 by construction), the overall effect over months 0 to 12 drawn as a band."""
+    h = profile.harm
+    rows = [r for r in h.event_time.to_pylist() if r["att"] is not None]
     figure = new_figure(
-        xaxis={"title": "months since the province's first clash"},
-        yaxis={"title": "mean per province-month"},
+        xaxis={"title": "months since the province's first clash", "dtick": 3},
+        yaxis={"title": "change per province-month"},
     )
-    for outcome, dash in (("civilian_deaths", "solid"), ("idps", "dot")):
-        picked = [r for r in rows if r["outcome"] == outcome]
-        if not picked:
-            continue
-        offsets = [r["month_offset"] for r in picked]
+    if not rows:
+        return figure
+    figure.add_scatter(
+        x=[r["e"] for r in rows],
+        y=[r["att"] for r in rows],
+        mode="lines+markers",
+        name="effect at each month (95% CI)",
+        line={"color": COLORS["actor"]},
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": [(r["ci_high"] or r["att"]) - r["att"] for r in rows],
+            "arrayminus": [r["att"] - (r["ci_low"] or r["att"]) for r in rows],
+        },
+        hovertext=[
+            f"{r['n_treated']} province{'s' if r['n_treated'] != 1 else ''} in "
+            f"{r['n_cohorts']} cohort{'s' if r['n_cohorts'] != 1 else ''}"
+            for r in rows
+        ],
+    )
+    overall = h.att
+    if overall.get("estimate") is not None:
+        low, high = overall.get("ci_low"), overall.get("ci_high")
         figure.add_scatter(
-            x=offsets,
-            y=[r["treated_mean"] for r in picked],
-            mode="lines+markers",
-            name=f"{outcome}: clashed provinces",
-            line={"color": COLORS["actor"], "dash": dash},
+            x=[0, 12, 12, 0, 0],
+            y=[low, low, high, high, low],
+            fill="toself",
+            mode="lines",
+            line={"width": 0},
+            fillcolor="rgba(120,120,120,0.18)",
+            name=f"overall, months 0-12: {overall['estimate']:+.2f} [{low:+.2f}, {high:+.2f}]",
         )
-        figure.add_scatter(
-            x=offsets,
-            y=[r["control_mean"] for r in picked],
-            mode="lines+markers",
-            name=f"{outcome}: never clashed",
-            line={"color": COLORS["other"], "dash": dash},
-        )
+    figure.add_hline(y=0, line={"color": "#999"})
     figure.add_vline(x=-0.5, line={"color": "#999", "dash": "dash"})
     return figure
 
@@ -359,8 +394,8 @@ def defections(profile: Profile) -> go.Figure:
     """Flows between groups as a Sankey diagram (width: records)."""
     rows = profile.defections.flows.to_pylist()
     names = sorted({r["from_actor"] for r in rows} | {r["to_actor"] for r in rows})
-    sources = [f"{n} (left)" for n in names]
-    targets_ = [f"{n} (joined)" for n in names]
+    sources = [f"{actor_name(profile, n)} (left)" for n in names]
+    targets_ = [f"{actor_name(profile, n)} (joined)" for n in names]
     figure = new_figure(height=320)
     if rows:
         figure.add_trace(
@@ -387,18 +422,19 @@ def hotspots(profile: Profile) -> go.Figure:
         (profile.dyad.rival, COLORS["rival"]),
     ):
         picked = [r for r in rows if r["side"] == side]
+        shown = actor_name(profile, side)
         figure.add_scatter(
             x=[r["longitude"] for r in picked],
             y=[r["latitude"] for r in picked],
             mode="markers",
-            name=f"{side} attack clusters",
+            name=f"{shown} attack clusters",
             marker={
                 "size": [8 + min(40, r["events"]) for r in picked],
                 "color": color,
                 "opacity": 0.6,
             },
             hovertext=[
-                f"{side} #{r['cluster']}: {r['events']} attacks, {r['deaths']} deaths, "
+                f"{shown} #{r['cluster']}: {r['events']} attacks, {r['deaths']} deaths, "
                 f"{r['radius_km']:.1f} km"
                 for r in picked
             ],
@@ -408,20 +444,33 @@ def hotspots(profile: Profile) -> go.Figure:
 
 
 def network(profile: Profile) -> go.Figure:
-    """Each side's strongest partners (weight: shared events and co-located events)."""
-    rows = profile.network.partners.to_pylist()
-    figure = new_figure(barmode="group", xaxis={"title": "weight"})
-    for side, color in (
-        (profile.dyad.actor, COLORS["actor"]),
-        (profile.dyad.rival, COLORS["rival"]),
-    ):
-        picked = [r for r in rows if r["side"] == side]
+    """Each side's allies (events naming them on its side), then apart the actors most often
+    active near it, any relation, those it fought marked."""
+    d = profile.dyad
+    allies = profile.network.allies.to_pylist()
+    nearby = profile.network.nearby.to_pylist()
+    figure = new_figure(barmode="group", xaxis={"title": "events"})
+    for side, color in ((d.actor, COLORS["actor"]), (d.rival, COLORS["rival"])):
+        name = plot_text(d.name(side))
+        mine = [r for r in allies if r["side"] == side]
         figure.add_bar(
-            y=[r["partner"] for r in picked],
-            x=[r["weight"] for r in picked],
+            y=[f"ally: {plot_text(r['ally_name'])}" for r in mine],
+            x=[r["events"] for r in mine],
             orientation="h",
-            name=f"partners of {side}",
+            name=f"allies of {name} (events naming them on its side)",
             marker_color=color,
+        )
+        near = [r for r in nearby if r["side"] == side]
+        figure.add_bar(
+            y=[
+                f"nearby: {plot_text(r['neighbour_name'])}"
+                + (f" (fought it {r['fights']:,} times)" if r["fought"] else "")
+                for r in near
+            ],
+            x=[r["near"] for r in near],
+            orientation="h",
+            name=f"active near {name} (any relation: events of it with them near)",
+            marker={"color": color, "opacity": 0.45},
         )
     return figure
 
@@ -465,6 +514,6 @@ FIGURES = {
     "harm": _with_empty_note(harm, "No province can be compared before and after a clash."),
     "defections": _with_empty_note(defections, "No defection records involve either side."),
     "hotspots": _with_empty_note(hotspots, "No cluster of attacks at these settings."),
-    "network": _with_empty_note(network, "No partner found for either side."),
+    "network": _with_empty_note(network, "No ally and no actor active nearby for either side."),
 }
 """The chart of each section, by section name."""

@@ -5,6 +5,11 @@ profile's warnings), then one section per profile section: its summary, where tw
 the dyad its figures side by side with a verdict, its chart and its tables; last, how to cite
 each source. The page itself (the inlined scripts, the Content-Security-Policy, escaping) is
 :mod:`rivalscope.report.page`'s.
+
+People read actors by their display names (:meth:`rivalscope.analysis.context.Dyad.name`):
+every table column that holds actor ids (:data:`~rivalscope.analysis.profile.ACTOR_COLUMNS`),
+whatever the section, shows the name, with the id in the cell's tooltip; so do the heading,
+the title and the charts.
 """
 
 from __future__ import annotations
@@ -15,12 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+from markupsafe import Markup
 
-from rivalscope.analysis.profile import SECTIONS
+from rivalscope.analysis.profile import ACTOR_COLUMNS, SECTIONS
 from rivalscope.report.charts import FIGURES
 from rivalscope.report.page import Page, figure_json, render, table, write
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from rivalscope.analysis.profile import Profile
 
 TITLES = {
@@ -31,14 +39,14 @@ TITLES = {
     "harm": "Civilian harm around clashes",
     "defections": "Defections",
     "hotspots": "Attack hotspots",
-    "network": "Partners and allies",
+    "network": "Allies, and who is active nearby",
 }
 
 
 def _cell(value: Any, column: str = "") -> str:
     if value is None:
         return ""
-    if column in ("year", "month_offset", "cluster", "rank"):
+    if column in ("year", "e", "g", "cluster", "rank"):
         return str(value)
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
@@ -51,18 +59,62 @@ def _cell(value: Any, column: str = "") -> str:
     return str(value)
 
 
-def _facts(title: str, record: Any) -> dict[str, Any]:
+def actor_label(actor_id: str, name: str) -> Markup:
+    """An actor as a page shows it: its display name, with its id in the tooltip (both
+    escaped)."""
+    return Markup('<span class="actor-name" title="{}">{}</span>').format(actor_id, name)
+
+
+def actor_columns(columns: Iterable[str]) -> frozenset[str]:
+    """The columns of a table that hold actor ids: those of :data:`ACTOR_COLUMNS`, and any
+    other with a ``<column>_name`` companion (``source`` beside ``source_name``)."""
+    present = set(columns)
+    return frozenset(c for c in present if c in ACTOR_COLUMNS or f"{c}_name" in present)
+
+
+def actor_cells(
+    names: Callable[[str], str], actors: Iterable[str] = ACTOR_COLUMNS
+) -> Callable[[Any, str], str]:
+    """A table's cell formatter where the columns ``actors`` show display names
+    (``names(actor_id)``), with the id in the tooltip; other columns as :func:`_cell` has them."""
+    named = frozenset(actors)
+
+    def cell(value: Any, column: str = "") -> str:
+        if column not in named or value is None:
+            return _cell(value, column)
+        if isinstance(value, str):
+            return actor_label(value, names(value))
+        if isinstance(value, list | tuple):
+            return Markup(", ").join(
+                actor_label(v, names(v)) if isinstance(v, str) else _cell(v) for v in value
+            )
+        return _cell(value, column)
+
+    return cell
+
+
+def actor_table(title: str, rows: pa.Table, names: Callable[[str], str]) -> dict[str, Any]:
+    """A table as the page shows it (:func:`rivalscope.report.page.table`), its actor columns
+    (:func:`actor_columns`) by display name with the id in the tooltip, and their ``_name``
+    companions left out (the name shows once)."""
+    actors = actor_columns(rows.column_names)
+    companions = [f"{c}_name" for c in actors if f"{c}_name" in rows.column_names]
+    return table(title, rows.drop_columns(companions), actor_cells(names, actors))
+
+
+def _facts(title: str, record: Any, cell: Callable[[Any, str], str] = _cell) -> dict[str, Any]:
     names = [f.name for f in fields(record) if f.name != "summary"]
     return {
         "title": title,
         "columns": ["measure", "value"],
-        "rows": [[name, _cell(getattr(record, name))] for name in names],
+        "rows": [[name, cell(getattr(record, name), name)] for name in names],
         "more": 0,
     }
 
 
-def _tables(name: str, section: Any) -> list[dict[str, Any]]:
-    """Every Arrow table of a section (and its nested result records) for display."""
+def _tables(name: str, section: Any, names: Callable[[str], str]) -> list[dict[str, Any]]:
+    """Every Arrow table of a section (and its nested result records) for display, actors by
+    their display names (``names(actor_id)``)."""
     found = []
     for field in fields(section):
         value = getattr(section, field.name)
@@ -70,9 +122,9 @@ def _tables(name: str, section: Any) -> list[dict[str, Any]]:
         if isinstance(value, pa.Table):
             if name == "spread" and field.name == "tiles":
                 continue
-            found.append(table(label, value, _cell))
+            found.append(actor_table(label, value, names))
         elif is_dataclass(value) and not isinstance(value, type):
-            found.append(_facts(label, value))
+            found.append(_facts(label, value, actor_cells(names)))
     if name == "timeline":
         found.sort(key=lambda shown: shown["title"] != "yearly")
     return found
@@ -96,7 +148,7 @@ def _extra_tables(name: str, profile: Profile, *, redact: bool = False) -> list[
         from rivalscope.redact import redactor
 
         deadliest = redactor(profile.dyad.store).table(deadliest)
-    return [table("deadliest clashes", deadliest, _cell)]
+    return [actor_table("deadliest clashes", deadliest, profile.dyad.name)]
 
 
 def _window(first: Any, last: Any) -> str:
@@ -225,7 +277,8 @@ def report_page(profile: Profile, *, redact: bool = False) -> Page:
                 "summary": section.summary,
                 "figure": figure_json(FIGURES[name](profile)),
                 "compared": compared(profile, name),
-                "tables": _tables(name, section) + _extra_tables(name, profile, redact=redact),
+                "tables": _tables(name, section, dyad.name)
+                + _extra_tables(name, profile, redact=redact),
             }
         )
     window = (
@@ -235,9 +288,11 @@ def report_page(profile: Profile, *, redact: bool = False) -> Page:
     return render(
         "rivalscope.report",
         "report.html.j2",
-        title=f"{dyad.actor} vs {dyad.rival}",
+        title=f"{dyad.name(dyad.actor)} vs {dyad.name(dyad.rival)}",
         actor=dyad.actor,
         rival=dyad.rival,
+        actor_name=dyad.name(dyad.actor),
+        rival_name=dyad.name(dyad.rival),
         country=dyad.country or "all countries",
         window=window,
         phases=dyad.phases,

@@ -5,6 +5,11 @@ and carry no inline script: data reaches the browser through the JSON API and is
 with ``textContent`` only. plotly.js is served from the installed ``plotly`` package, so the
 dashboard works with no internet. The HTML report is the offline page itself, sent with the
 policy that allows exactly its inline scripts.
+
+People read actors by their display names (the profile's,
+:attr:`rivalscope.analysis.context.Dyad.names`), with the id in a tooltip or muted beside the
+name; the JSON API keeps ids, and a dyad's page carries the names by id in its ``data-names``
+attribute for its script.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import functools
 from importlib import resources
 from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote, urlencode
 
 import ibis
@@ -21,14 +26,26 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 import rivalscope
 import rivalscope.fusion as fusion
+from rivalscope.analysis.context import Dyad
 from rivalscope.errors import InputError, NotFoundError, StoreError
 from rivalscope.report.html import report_page
 from rivalscope.report.page import environment
 from rivalscope.schema import EVENT_TYPES
-from rivalscope.server.api import CountryQuery, SinceQuery, SourceQuery, UntilQuery, context
+from rivalscope.server.api import (
+    CountryQuery,
+    ServerContext,
+    SinceQuery,
+    SourceQuery,
+    UntilQuery,
+    context,
+)
 from rivalscope.server.models import TEXT
 from rivalscope.server.profiles import ProfileRequest, whole_profile
 from rivalscope.server.security import PAGE_POLICY, shown_name
+
+if TYPE_CHECKING:
+    from rivalscope.server.state import Reader
+    from rivalscope.store.base import Store
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,6 +93,18 @@ def static(name: str) -> Response:
     )
 
 
+def actor_names(store: Store) -> dict[str, str]:
+    """Every actor's display name by id, as the profile's sections and report name them
+    (:attr:`Dyad.names` reads only the store's actors, whatever the dyad)."""
+    return dict(Dyad(store, "", "").names)
+
+
+def _names(ctx: ServerContext, reader: Reader) -> dict[str, str]:
+    return ctx.state.cache.get_or_compute(
+        (reader.version, "actor-names"), lambda: actor_names(reader.store)
+    )
+
+
 def _top_dyads(store: Any, limit: int = 12) -> list[dict[str, Any]]:
     """The pairs that clash most, each real-world clash counted once (the default source)."""
     t = fusion.view(store, fusion.choose(store, None))
@@ -114,7 +143,14 @@ def index(request: Request) -> HTMLResponse:
                 if row["events"]
             ],
         )
-    return _page("index.html.j2", dyads=dyads, actors=actors, db=shown_name(ctx.state.path))
+        names = _names(ctx, reader)
+    return _page(
+        "index.html.j2",
+        dyads=dyads,
+        actors=actors,
+        names=names,
+        db=shown_name(ctx.state.path),
+    )
 
 
 @router.get("/api", response_class=HTMLResponse)
@@ -175,6 +211,7 @@ def dyad_page(
             a, r = reader.store.actor_id(actor), reader.store.actor_id(rival)
             if a == r:
                 raise InputError(f"{actor!r} and {rival!r} are the same actor ({a})")
+            names = _names(ctx, reader)
     except NotFoundError as exc:
         return _problem(exc, 404)
     except (InputError, StoreError) as exc:
@@ -185,6 +222,9 @@ def dyad_page(
         "dashboard.html.j2",
         actor=a,
         rival=r,
+        actor_name=names.get(a, a),
+        rival_name=names.get(r, r),
+        names=names,
         country=country or "",
         source=source or "",
         report_href=report,

@@ -3,7 +3,8 @@
  *
  * Every piece of data comes from the JSON API of the same server and reaches the page through
  * textContent (never innerHTML), so text from the data is shown, never run. Charts are drawn by
- * the plotly.js this server ships; nothing is fetched from anywhere else.
+ * the plotly.js this server ships; nothing is fetched from anywhere else. The API speaks in actor
+ * ids; people read display names (the page's data-names, by id), with the id in a tooltip.
  */
 (function () {
   "use strict";
@@ -13,6 +14,7 @@
   var rival = body.dataset.rival;
   var country = body.dataset.country || "";
   var writes = body.dataset.writes === "yes";
+  var names = JSON.parse(body.dataset.names || "{}");
   var SOURCE_COLORS = { ucdp: "#1b9e77", acled: "#d95f02", text: "#7570b3", sim: "#e7298a" };
   var OTHER_SOURCE_COLORS = ["#66a61e", "#e6ab02", "#a6761d", "#666666"];
   var ACTOR_COLOR = "#b2182b";
@@ -45,6 +47,18 @@
     if (text !== undefined && text !== null) { node.textContent = String(text); }
     if (className) { node.className = className; }
     return node;
+  }
+
+  function nameOf(id) {
+    // An actor's display name (its id where the page knows no name).
+    if (id === null || id === undefined || id === "") { return ""; }
+    return Object.prototype.hasOwnProperty.call(names, id) ? names[id] : String(id);
+  }
+
+  function named(id) {
+    // A table cell that shows an actor by name, with its id in the tooltip (see rowOf).
+    if (id === null || id === undefined || id === "") { return ""; }
+    return { text: nameOf(id), title: String(id) };
   }
 
   function plotText(value) {
@@ -109,10 +123,14 @@
   }
 
   function rowOf(values, notesIndex) {
+    // One table row; a value may be {text, title}: shown text with a tooltip (named()).
     var tr = document.createElement("tr");
     values.forEach(function (value, index) {
-      tr.appendChild(el("td", value === null || value === undefined ? "" : value,
-                        index === notesIndex ? "notes" : ""));
+      var tooltip = value !== null && typeof value === "object" ? value : null;
+      var td = el("td", tooltip ? tooltip.text : (value === null || value === undefined ? "" : value),
+                  index === notesIndex ? "notes" : "");
+      if (tooltip) { td.title = tooltip.title; }
+      tr.appendChild(td);
     });
     return tr;
   }
@@ -228,8 +246,8 @@
     var reached = provinces.filter(function (p) { return p.events > 0; }).length;
     var where = summary.country_name || "the map";
     $("map-summary").textContent = summary.events.toLocaleString("en") + " " + label + " between " +
-      summary.actor + " and " + summary.rival + " in " + reached + " of " + where + "'s " +
-      provinces.length + " provinces" +
+      nameOf(summary.actor) + " and " + nameOf(summary.rival) + " in " + reached + " of " +
+      where + "'s " + provinces.length + " provinces" +
       (summary.unplaced ? " (" + summary.unplaced + " without a province)" : "") + "." +
       (placed ? "" : " Nothing to map under these filters.");
   }
@@ -323,7 +341,7 @@
       if (reset) { fillRows(tbody, [], null); }
       page.events.forEach(function (e) {
         tbody.appendChild(rowOf([
-          e.date_start, e.event_type, e.actor1, e.actor2,
+          e.date_start, e.event_type, named(e.actor1), named(e.actor2),
           [e.admin1_code, e.admin1].filter(Boolean).join(" "),
           number(e.fatalities_best), e.sources ? e.sources.join(" + ") : e.source, e.notes
         ], 7));
@@ -487,7 +505,7 @@
     return getJSON("/api/defections" + query({ involving: [actor, rival] })).then(function (data) {
       fillRows($("defections-table").tBodies[0], data.defections, function (d) {
         return rowOf([
-          d.date, d.from_actor, d.to_actor, d.person, d.role, number(d.fighters),
+          d.date, named(d.from_actor), named(d.to_actor), d.person, d.role, number(d.fighters),
           [d.admin1_code, d.admin1].filter(Boolean).join(" "), d.source, d.notes
         ], 8);
       });
@@ -527,16 +545,17 @@
       var traces = [];
       [[data.actor, ACTOR_COLOR], [data.rival, RIVAL_COLOR]].forEach(function (side) {
         var picked = hotspots.clusters.filter(function (c) { return c.side === side[0]; });
+        var shown = plotText(nameOf(side[0]));
         traces.push({
-          type: "scatter", mode: "markers", name: side[0] + " attack clusters",
+          type: "scatter", mode: "markers", name: shown + " attack clusters",
           x: picked.map(function (c) { return c.longitude; }),
           y: picked.map(function (c) { return c.latitude; }),
           marker: { color: side[1], opacity: 0.6,
                     size: picked.map(function (c) { return 8 + Math.min(40, c.events); }) },
           hoverinfo: "text",
           hovertext: picked.map(function (c) {
-            return plotText(side[0] + " #" + c.cluster + ": " + c.events + " attacks, " +
-                            c.deaths + " deaths, " + c.radius_km.toFixed(1) + " km");
+            return shown + plotText(" #" + c.cluster + ": " + c.events + " attacks, " +
+                                    c.deaths + " deaths, " + c.radius_km.toFixed(1) + " km");
           })
         });
       });
@@ -546,7 +565,7 @@
         yaxis: { title: { text: "latitude" }, scaleanchor: "x" }
       }), PLOT_CONFIG);
       fillRows($("hotspots-table").tBodies[0], hotspots.clusters, function (c) {
-        return rowOf([c.side, c.cluster, number(c.events), number(c.deaths),
+        return rowOf([named(c.side), c.cluster, number(c.events), number(c.deaths),
                       c.radius_km.toFixed(1), c.admin1_code, c.first, c.last]);
       });
     }).catch(function (error) {
@@ -559,7 +578,10 @@
     return getJSON("/api/review?status=pending").then(function (data) {
       fillRows($("review-table").tBodies[0], data.items, function (item) {
         var tr = rowOf([
-          item.item_kind, item.date, [item.actor1, item.actor2].filter(Boolean).join(" / "),
+          item.item_kind, item.date, item.actor1 || item.actor2 ? {
+            text: [item.actor1, item.actor2].filter(Boolean).map(nameOf).join(" / "),
+            title: [item.actor1, item.actor2].filter(Boolean).join(" / ")
+          } : "",
           item.admin1_code, item.confidence === null ? "" : item.confidence.toFixed(2),
           item.passage
         ], 5);
@@ -617,7 +639,7 @@
       var list = $("actor-ids");
       data.actors.filter(function (a) { return a.events > 0 || a.registered; })
         .forEach(function (a) {
-          var option = el("option", a.name);
+          var option = el("option", nameOf(a.actor_id) || a.name);
           option.value = a.actor_id;
           list.appendChild(option);
         });
