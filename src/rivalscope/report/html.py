@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 TITLES = {
     "timeline": "When they clash",
     "spread": "Where they clash",
-    "targets": "Whom each side attacks",
+    "targets": "Whom each side fights",
     "phases": "Phases and turning points",
     "harm": "Civilian harm around clashes",
     "defections": "Defections",
@@ -112,6 +112,11 @@ def _facts(title: str, record: Any, cell: Callable[[Any, str], str] = _cell) -> 
     }
 
 
+NOT_TABULATED = {("spread", "tiles"), ("harm", "att_gt"), ("hotspots", "points")}
+"""Section tables for JSON users only: the tile grid (drawn as the map), every ATT(g,t) of the
+event study (drawn by event time) and every attack point of the hotspots (drawn as clusters)."""
+
+
 def _tables(name: str, section: Any, names: Callable[[str], str]) -> list[dict[str, Any]]:
     """Every Arrow table of a section (and its nested result records) for display, actors by
     their display names (``names(actor_id)``)."""
@@ -120,7 +125,7 @@ def _tables(name: str, section: Any, names: Callable[[str], str]) -> list[dict[s
         value = getattr(section, field.name)
         label = field.name.replace("_", " ")
         if isinstance(value, pa.Table):
-            if name == "spread" and field.name == "tiles":
+            if (name, field.name) in NOT_TABULATED:
                 continue
             found.append(actor_table(label, value, names))
         elif is_dataclass(value) and not isinstance(value, type):
