@@ -9,9 +9,23 @@ from typing import Final
 
 from rivalscope.roles import initiator_sql
 
-EVENT_TYPES: Final = ("clash", "attack", "state_operation", "defection", "prison_break", "other")
+VIOLENT_TYPES: Final = ("clash", "attack", "state_operation")
+INFLUENCE_TYPES: Final = ("propaganda", "proselytization", "extortion", "governance", "recruitment")
+"""How a group works without fighting: `propaganda` (statements, videos, leaflets, night letters,
+online channels), `proselytization` (preaching, religious schools and circles), `extortion`
+(forced taxes, ransoms and levies on civilians), `governance` (courts, taxes levied as a ruler,
+administration, checkpoints), `recruitment` (of fighters, including from other groups and
+foreign fighters)."""
+EVENT_TYPES: Final = (
+    *VIOLENT_TYPES,
+    "defection",
+    "prison_break",
+    *INFLUENCE_TYPES,
+    "other",
+)
 """`clash`: armed group against armed group (state forces included); `attack`: violence by a group
-on civilians or on a non-combat target; `state_operation`: raid, air or drone strike by a state."""
+on civilians or on a non-combat target; `state_operation`: raid, air or drone strike by a state;
+the influence types (:data:`INFLUENCE_TYPES`); `other`."""
 
 TARGET_TYPES: Final = (
     "civilians",

@@ -49,7 +49,19 @@ ItemId = Annotated[str, Field(min_length=1, max_length=200, pattern=TEXT), After
 DefectionId = Annotated[
     str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9:._\-]*$")
 ]
-EventType = Literal["clash", "attack", "state_operation", "defection", "prison_break", "other"]
+EventType = Literal[
+    "clash",
+    "attack",
+    "state_operation",
+    "defection",
+    "prison_break",
+    "propaganda",
+    "proselytization",
+    "extortion",
+    "governance",
+    "recruitment",
+    "other",
+]
 assert set(EVENT_TYPES) == set(EventType.__args__)  # type: ignore[attr-defined]
 
 _SQL_TYPES: dict[str, Any] = {
