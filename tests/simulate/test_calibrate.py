@@ -14,10 +14,13 @@ from rivalscope.errors import InputError
 from rivalscope.simulate.calibrate import (
     PRIORS,
     STATISTICS,
+    WEAK_SHRINKAGE,
+    Posterior,
     abc,
     calibrate,
     load_posterior,
     observed_statistics,
+    posterior_predictive,
     run_statistics,
 )
 from rivalscope.simulate.events import defections_table, events_table, write_run
@@ -81,7 +84,7 @@ def test_missing_defections_are_not_zero() -> None:
         store.write_rows("events", events_table(run), source="sim")
         observed = observed_statistics(store)
     assert observed.values["defections_per_year"] is None
-    assert "no defection record" in observed.notes[0]
+    assert any("no defection record" in note for note in observed.notes)
     assert observed.values["clashes_per_year"] is not None
 
 
@@ -95,7 +98,7 @@ def test_calibration_recovers_known_parameters(tmp_path: Path) -> None:
     the posterior is narrower than the prior where the data speak (the rates)."""
     store = _world(seed=101)
     posterior = calibrate(store, scenario=Scenario(population=SMALL), draws=200, accept=0.1,
-                          months=36, seed=1, **WINDOW)  # fmt: skip
+                          months=36, seed=1, ppc_runs=0, **WINDOW)  # fmt: skip
     store.close()
     assert posterior.size == 20 and posterior.draws == 200
     assert set(posterior.parameters) == set(FREE_PARAMETERS)
@@ -116,6 +119,74 @@ def test_calibration_recovers_known_parameters(tmp_path: Path) -> None:
     assert data["method"] == "rejection-abc" and data["accepted"] == 20
 
 
+def test_shrinkage_is_one_minus_the_interval_width_ratio() -> None:
+    """On the prior's scale: a posterior as wide as the prior shrinks by 0, one a tenth as wide
+    (log scale for log-uniform priors) by 0.9; below 0.5 it is weakly identified."""
+    rng = np.random.default_rng(0)
+    n = 20_000
+    wide = np.exp(rng.uniform(np.log(1e-5), np.log(1e-2), n))  # the prior itself
+    centre, half = np.log(1e-3), 0.05 * np.log(1e3)  # a tenth of the prior's log width
+    narrow = np.exp(rng.uniform(centre - half, centre + half, n))
+    posterior = Posterior(
+        samples={"defect_base": wide, "clash_rate": narrow * 1000, "isk_spread": rng.uniform(
+            0.4, 0.6, n)},
+        distances=np.zeros(n), epsilon=0.0, observed={}, statistics=("clashes_per_year",),
+        draws=n, priors={"defect_base": {"low": 1e-5, "high": 1e-2, "log": True},
+                         "clash_rate": {"low": 0.01, "high": 10.0, "log": True},
+                         "isk_spread": {"low": 0.0, "high": 1.0, "log": False}},
+    )  # fmt: skip
+    shrink = posterior.shrinkage()
+    assert shrink["defect_base"]["shrinkage"] == pytest.approx(0.0, abs=0.01)
+    assert shrink["defect_base"]["variance_shrinkage"] == pytest.approx(0.0, abs=0.03)
+    assert shrink["clash_rate"]["shrinkage"] == pytest.approx(0.9, abs=0.01)
+    assert shrink["clash_rate"]["scale"] == "log"
+    # linear prior: 90% of [0.4, 0.6] is 0.18 wide against 0.9: shrinkage 0.8
+    assert shrink["isk_spread"]["shrinkage"] == pytest.approx(0.8, abs=0.01)
+    assert shrink["isk_spread"]["variance_shrinkage"] == pytest.approx(1 - 0.04, abs=0.01)
+    assert posterior.weak() == ["defect_base"]
+    assert WEAK_SHRINKAGE == 0.5
+    assert any("Weakly identified: defect_base" in s for s in posterior.sentences())
+
+
+def test_posterior_predictive_check_on_a_small_store(tmp_path: Path) -> None:
+    """Calibrated to a world the model made, the check passes or nearly so; against a world with
+    ten times the clashes in one province it fails, and says so plainly."""
+    store = _world(seed=101, months=24)
+    posterior = calibrate(store, scenario=Scenario(population=SMALL), draws=60, accept=0.2,
+                          months=24, seed=1, ppc_runs=30, since="2022-01-01",
+                          until="2023-12-31")  # fmt: skip
+    store.close()
+    ppc = posterior.ppc
+    assert ppc is not None and ppc["runs"] == 30 and ppc["months"] == 24
+    observed = {k for k, v in posterior.observed.items() if v is not None}
+    assert {row["statistic"] for row in ppc["rows"]} == observed
+    assert len(posterior.statistics) >= len(posterior.parameters), "enough statistics"
+    for row in ppc["rows"]:
+        assert row["p05"] <= row["p50"] <= row["p95"] and 0 <= row["rank"] <= 1
+        assert row["outside"] == (not row["p05"] <= row["observed"] <= row["p95"])
+    assert len(ppc["outside"]) <= 2, ppc["outside"]
+    shrink = posterior.shrinkage()
+    assert set(shrink) == set(FREE_PARAMETERS)
+    assert shrink["clash_rate"]["shrinkage"] > WEAK_SHRINKAGE, "clashes pin the clash rate"
+    assert "clashes_per_year" in shrink["clash_rate"]["informed_by"]
+    data = posterior.to_dict()
+    assert data["ppc"] == ppc and data["shrinkage"] == shrink
+    loaded = load_posterior(posterior.save(tmp_path / "p.json"))
+    assert loaded.ppc == ppc and loaded.shrinkage() == shrink
+    # a world the model cannot make: ten times the clashes, all in one province
+    wrong = dict(posterior.observed, clashes_per_year=10 * posterior.observed["clashes_per_year"],
+                 provinces_clashed_per_year=1.0)  # fmt: skip
+    failing = abc(wrong, scenario=Scenario(population=SMALL), months=24, draws=30, accept=0.2,
+                  seed=2, ppc_runs=15)  # fmt: skip
+    assert failing.ppc is not None and "clashes_per_year" in failing.ppc["outside"]
+    assert failing.ppc["passes"] is False
+    sentence = failing.ppc["sentences"][0]
+    assert sentence.startswith("The model FAILS the posterior predictive check")
+    assert "clashes per year" in sentence and "above the 95th percentile" in sentence
+    again = posterior_predictive(failing, scenario=Scenario(population=SMALL), runs=15, seed=2)
+    assert again == failing.ppc, "deterministic with seeds"
+
+
 @pytest.mark.slow
 def test_calibration_recovers_known_parameters_most_of_the_time() -> None:
     """K = 5 worlds (two years each) with the same known parameters: in at least K - 1 of them
@@ -125,7 +196,7 @@ def test_calibration_recovers_known_parameters_most_of_the_time() -> None:
         store = _world(seed=200 + seed, months=24)
         posterior = calibrate(store, scenario=Scenario(population=SMALL), draws=200,
                               accept=0.1, months=24, seed=seed, since="2022-01-01",
-                              until="2023-12-31")  # fmt: skip
+                              until="2023-12-31", ppc_runs=0)  # fmt: skip
         store.close()
         inside.append(
             all(
@@ -162,35 +233,54 @@ def test_bad_posterior_files(tmp_path: Path) -> None:
 
 @pytest.mark.realdata
 def test_statistics_of_the_real_ucdp_data() -> None:
-    """On UCDP GED 21.1's Afghan rows, from ISKP's first event (2015) to the end (2020); the
-    expected figures are counted straight from the CSV with DuckDB."""
-    import duckdb
+    """On UCDP GED 21.1's Afghan rows, from ISKP's first event (2015) to the end (2020): every
+    statistic recomputed with pandas straight from the CSV; then a small calibration reports
+    shrinkage for every parameter and a posterior predictive check of every statistic."""
+    import pandas as pd
 
     from tests.conftest import shared_file
 
     path = shared_file("ucdp_ged211_afghanistan.csv")
-    raw = duckdb.connect()
-    clashes, provinces, attacks = raw.execute(
-        """WITH g AS (SELECT * FROM read_csv(?, all_varchar = true))
-        SELECT
-          (SELECT count(*) FROM g WHERE (side_a = 'IS' AND side_b = 'Taleban')
-                                     OR (side_a = 'Taleban' AND side_b = 'IS')),
-          (SELECT sum(n) FROM (SELECT count(DISTINCT adm_1) AS n FROM g
-             WHERE (side_a = 'IS' AND side_b = 'Taleban') OR (side_a = 'Taleban' AND side_b = 'IS')
-             GROUP BY year)),
-          (SELECT count(*) FROM g WHERE side_a = 'IS' AND type_of_violence = '3')""",
-        [str(path)],
-    ).fetchone()  # type: ignore[misc]
+    raw = pd.read_csv(path, dtype=str)
+    raw["best"] = raw["best"].astype(int)
+    raw["year"] = raw["date_start"].str[:4].astype(int)
+    dyad = raw[((raw.side_a == "IS") & (raw.side_b == "Taleban"))
+               | ((raw.side_a == "Taleban") & (raw.side_b == "IS"))]  # fmt: skip
+    attacks = raw[(raw.side_a == "IS") & (raw.type_of_violence == "3")]
+    years = range(2015, 2021)
+    events = (
+        pd.concat([dyad.year, attacks.year]).value_counts().reindex(years, fill_value=0).to_numpy()
+    )
+    expected = {
+        "clashes_per_year": len(dyad) / 6,
+        "clash_deaths_per_year": dyad.best.sum() / 6,
+        "provinces_clashed_per_year": dyad.groupby("year").adm_1.nunique().sum() / 6,
+        "attacks_per_year": len(attacks) / 6,
+        "attack_deaths_per_year": attacks.best.sum() / 6,
+        "iskp_late_share": events[3:].sum() / events.sum(),
+        "iskp_last_to_peak": events[-1] / events.max(),
+    }
     with rs.open() as store:
         store.ingest_ucdp(path)
         observed = observed_statistics(store)
-        posterior = abc(observed.values, scenario=Scenario(population=Population(scale=100)),
-                        months=12 * len(observed.years), draws=40, accept=0.25, seed=1)  # fmt: skip
+        posterior = calibrate(store, scenario=Scenario(population=Population(scale=100)),
+                              draws=60, accept=0.25, seed=1, ppc_runs=20)  # fmt: skip
     assert observed.years == [2015, 2016, 2017, 2018, 2019, 2020]
-    assert observed.values["clashes_per_year"] == pytest.approx(clashes / 6)
-    assert observed.values["provinces_clashed_per_year"] == pytest.approx(provinces / 6)
-    assert observed.values["attacks_per_year"] == pytest.approx(attacks / 6)
+    for name, value in expected.items():
+        assert observed.values[name] == pytest.approx(value), name
+    assert observed.values["clashes_per_year"] == pytest.approx(71 / 6)  # the issue's 11.8
+    assert observed.values["clash_deaths_per_year"] == pytest.approx(89.67, abs=0.01)
     assert observed.values["defections_per_year"] is None, "GED has no defection records"
-    assert posterior.statistics == ("clashes_per_year", "provinces_clashed_per_year",
-                                    "attacks_per_year")  # fmt: skip
-    assert posterior.size == 10
+    assert len(posterior.statistics) >= len(FREE_PARAMETERS), "as many statistics as parameters"
+    assert posterior.size == 15
+    shrink = posterior.shrinkage()
+    assert set(shrink) == set(FREE_PARAMETERS)
+    assert all(row["shrinkage"] <= 1 for row in shrink.values())
+    ppc = posterior.ppc
+    assert ppc is not None
+    assert {row["statistic"] for row in ppc["rows"]} == set(expected)
+    for row in ppc["rows"]:
+        assert row["observed"] == pytest.approx(expected[row["statistic"]])
+    assert ppc["passes"] == (not ppc["outside"])
+    if not ppc["passes"]:
+        assert any("FAILS the posterior predictive check" in s for s in posterior.sentences())

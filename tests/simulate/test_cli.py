@@ -93,12 +93,32 @@ def test_calibrate_then_run_over_the_posterior(scenarios: dict[str, Path], tmp_p
     posterior = tmp_path / "posterior.json"
     done = simulate_cli(
         "calibrate", "--db", str(db), "--scenario", str(scenarios["low"]), "--draws", "20",
-        "--accept", "0.25", "--out", str(posterior), "--json",
+        "--accept", "0.25", "--out", str(posterior), "--ppc-runs", "12", "--json",
     )  # fmt: skip
     data = json.loads(done.stdout)
     assert data["accepted"] == 5 and data["draws"] == 20
     assert data["info"]["window"]["since"].startswith("2022-01")
     assert data["info"]["months"] == 24
+    # the contract: shrinkage per parameter and a posterior predictive check
+    assert set(data["shrinkage"]) == {"clash_rate", "attack_rate", "defect_base", "isk_spread"}
+    for row in data["shrinkage"].values():
+        assert row["shrinkage"] <= 1 and row["weak"] == (row["shrinkage"] < 0.5)
+    assert data["ppc"]["runs"] == 12 and data["ppc"]["rows"]
+    for row in data["ppc"]["rows"]:
+        assert row["p05"] <= row["p50"] <= row["p95"]
+        assert row["outside"] == (not row["p05"] <= row["observed"] <= row["p95"])
+    assert data["ppc"]["passes"] == (data["ppc"]["outside"] == [])
+    assert any("posterior predictive check" in s for s in data["sentences"])
+    compared = json.loads(
+        simulate_cli(
+            "compare", str(scenarios["high"]), str(scenarios["low"]), "--runs", "6",
+            "--months", "12", "--posterior", str(posterior), "--no-html", "--json",
+        ).stdout
+    )  # fmt: skip
+    assert compared["calibration"]["ppc"] == data["ppc"]
+    assert compared["calibration"]["weak"] == data["weak"]
+    for row in compared["differences"]:
+        assert set(row["weakly_identified"]) <= set(data["weak"]) | set(row["depends_on"])
     run = json.loads(
         simulate_cli(
             "run", str(scenarios["low"]), "--runs", "2", "--months", "6",
@@ -113,12 +133,13 @@ def test_calibrate_then_run_over_the_posterior(scenarios: dict[str, Path], tmp_p
     human = CliRunner().invoke(
         app,
         ["simulate", "calibrate", "--db", str(db), "--scenario", str(scenarios["low"]),
-         "--draws", "10", "--out", str(tmp_path / "p2.json")],
+         "--draws", "10", "--ppc-runs", "5", "--out", str(tmp_path / "p2.json")],
         env={"COLUMNS": "200"},
     )  # fmt: skip
     assert human.exit_code == 0, human.output
     assert "Posterior: 2 of 10 draws kept" in human.output
     assert "clash_rate" in human.output and "posterior written to" in human.output
+    assert "shrinkage" in human.output and "Posterior predictive check" in human.output
 
 
 def test_sensitivity(scenarios: dict[str, Path]) -> None:

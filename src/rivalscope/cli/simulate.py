@@ -249,6 +249,9 @@ def compare(
         console.print(view)
     for sentence in comparison.sentences:
         console.print(shown(sentence), highlight=False)
+    if comparison.calibration is not None:
+        for sentence in comparison.calibration.get("sentences", []):
+            console.print(f"calibration: {shown(sentence)}", highlight=False)
     if page is not None:
         err.print(f"page written to {shown(page)}", highlight=False)
 
@@ -273,9 +276,23 @@ def calibrate(
     source: SourceOption = None,
     seed: SeedOption = 0,
     out: Annotated[Path, typer.Option(help="Posterior file to write.")] = Path("posterior.json"),
+    ppc_runs: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Fresh runs from the posterior for the posterior predictive check (0: none; "
+            "default 100, or --draws if fewer).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Fit the model's free parameters to the store by approximate Bayesian computation."""
+    """Fit the model's free parameters to the store by approximate Bayesian computation.
+
+    Also reports each parameter's shrinkage (how much the data narrowed its prior) and a
+    posterior predictive check (observed statistics against runs drawn from the posterior);
+    --json has both under `shrinkage` and `ppc`.
+    """
+    from rivalscope.simulate.calibrate import PPC_RUNS
     from rivalscope.simulate.calibrate import calibrate as run_calibrate
     from rivalscope.simulate.scenario import load_scenario
 
@@ -283,6 +300,8 @@ def calibrate(
         world = load_scenario(scenario) if scenario is not None else None
     with open_store(db, write=False, create=False) as store, _progress(as_json) as bar:
         task = bar.add_task("ABC draws", total=draws)
+        checks = min(PPC_RUNS, draws) if ppc_runs is None else ppc_runs
+        check = bar.add_task("predictive check", total=max(checks, 1), visible=checks > 0)
         posterior = run_calibrate(
             store,
             scenario=world,
@@ -295,6 +314,8 @@ def calibrate(
             until=until,
             on_draw=lambda done: bar.update(task, completed=done),
             source=source,
+            ppc_runs=checks,
+            on_ppc=lambda done: bar.update(check, completed=done),
         )
     with library_errors():
         posterior.save(out)
@@ -308,7 +329,7 @@ def calibrate(
     read_from = f" ({shown(read)} events)" if read else ""
     err.print(f"observed{read_from}: {shown(observed)}", highlight=False)
     view = Table(
-        "parameter", "median", "90% interval", "prior",
+        "parameter", "median", "90% interval", "prior", "shrinkage", "",
         title=f"Posterior: {posterior.size} of {posterior.draws} draws kept",
     )  # fmt: skip
     for row in posterior.summary():
@@ -317,8 +338,26 @@ def calibrate(
             f"{row['median']:.4g}",
             f"[{row['low']:.4g}, {row['high']:.4g}]",
             f"[{row['prior_low']:.4g}, {row['prior_high']:.4g}]",
+            f"{row['shrinkage']:.2f}",
+            "weakly identified" if row["weak"] else "",
         )
-    stdout().print(view)
+    console = stdout()
+    console.print(view)
+    if posterior.ppc is not None:
+        check_view = Table(
+            "statistic", "observed", "5%", "50%", "95%", "", "fitted",
+            title=f"Posterior predictive check: {posterior.ppc['runs']} runs from the posterior",
+        )  # fmt: skip
+        for item in posterior.ppc["rows"]:
+            check_view.add_row(
+                shown(item["statistic"]),
+                *(f"{item[k]:,.3g}" for k in ("observed", "p05", "p50", "p95")),
+                "OUTSIDE" if item["outside"] else "inside",
+                "yes" if item["fitted"] else "no",
+            )
+        console.print(check_view)
+    for sentence in posterior.sentences():
+        console.print(shown(sentence), highlight=False)
     err.print(f"posterior written to {shown(out)}", highlight=False)
 
 

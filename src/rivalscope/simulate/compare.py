@@ -6,6 +6,16 @@ and reported as its mean with the central interval (95% by default) of the per-r
 That interval is the spread of the effect over plausible worlds (posterior draws and chance
 together), not a confidence interval of the mean. Fighters are compared as a percent change of
 the level after the chosen month; everything else as a difference of the totals up to it.
+
+When the runs draw their parameters from a posterior, every difference is also checked against
+the calibration (:mod:`rivalscope.simulate.calibrate`): ``depends_on`` lists the calibrated
+parameters whose posterior draws move with the per-run difference (Spearman rank correlation of
+at least :data:`~rivalscope.simulate.calibrate.INFORMATIVE` in size), and ``weakly_identified``
+those of them the data barely narrowed (shrinkage below
+:data:`~rivalscope.simulate.calibrate.WEAK_SHRINKAGE`), plus any weak parameter the scenarios
+set apart. Such a difference follows from the prior, not from the data, and the table, the
+sentences and the page say so; they also say plainly when the posterior fails its posterior
+predictive check.
 """
 
 from __future__ import annotations
@@ -21,7 +31,7 @@ import pyarrow as pa
 
 from rivalscope.errors import InputError
 from rivalscope.report.page import figure_json, render, write
-from rivalscope.simulate.calibrate import Posterior
+from rivalscope.simulate.calibrate import INFORMATIVE, STATISTIC_LABELS, Posterior, _ranks
 from rivalscope.simulate.ensemble import DEFAULT_MONTHS, DEFAULT_RUNS, Ensemble, run_ensemble
 from rivalscope.simulate.model import METRICS, PROVINCE_NAMES, PROVINCES, Policy, add_months
 from rivalscope.simulate.scenario import Scenario
@@ -58,7 +68,11 @@ class Comparison:
             ``baseline``, ``metric``, ``label``, ``kind`` (``percent`` or ``difference``),
             ``estimate``, ``low``, ``high``, ``runs`` (runs the estimate used).
         outcomes: one row per scenario and metric: ``mean``, ``low``, ``high`` of its value.
-        sentences: one plain sentence per scenario against the baseline.
+        sentences: one plain sentence per scenario against the baseline (saying which of its
+            differences rest on weakly identified parameters, and when the calibrated model
+            fails its posterior predictive check).
+        calibration: the baseline's posterior's own account (``shrinkage``, ``weak``, ``ppc``,
+            ``statistics``, ``observed``, ``sentences``); None when the runs used no posterior.
     """
 
     ensembles: tuple[Ensemble, ...]
@@ -68,6 +82,7 @@ class Comparison:
     differences: pa.Table
     outcomes: pa.Table
     sentences: tuple[str, ...]
+    calibration: dict[str, Any] | None = None
 
     @property
     def runs(self) -> int:
@@ -98,6 +113,7 @@ class Comparison:
                 for e in self.ensembles
             ],
             "sentences": list(self.sentences),
+            "calibration": self.calibration,
             "differences": self.differences.to_pylist(),
             "outcomes": self.outcomes.to_pylist(),
         }
@@ -197,15 +213,19 @@ def compare_ensembles(
             )
     rows = []
     sentences = []
+    calibration = base.calibration or next(
+        (e.calibration for e in ensembles if e.calibration), None
+    )
     for e in ensembles:
         if e is base:
             continue
         parts = {}
+        weak = _weak_parameters(e, base)
         for metric, label, kind in HEADLINE:
-            row = _difference(e, base, metric, label, kind, month, tail)
+            row = _difference(e, base, metric, label, kind, month, tail, weak)
             rows.append(row)
             parts[metric] = row
-        sentences.append(_sentence(e, base, parts, outcomes, month))
+        sentences.append(_sentence(e, base, parts, outcomes, month) + _caveats(parts, e, base))
     return Comparison(
         ensembles=tuple(ensembles),
         baseline=base_name,
@@ -214,11 +234,39 @@ def compare_ensembles(
         differences=pa.Table.from_pylist(rows),
         outcomes=pa.Table.from_pylist(outcomes),
         sentences=tuple(sentences),
+        calibration=calibration,
     )
 
 
+def _weak_parameters(e: Ensemble, base: Ensemble) -> set[str]:
+    """The weakly identified parameters of either side's posterior."""
+    return {name for side in (e, base) for name in (side.calibration or {}).get("weak", [])}
+
+
+def _dependence(e: Ensemble, usable: np.ndarray, per_run: np.ndarray) -> dict[str, float]:
+    """Spearman correlation of the per-run differences with each calibrated parameter's draws
+    (runs share their draw across scenarios)."""
+    if not e.draws or not e.draws[0] or len(per_run) < 3 or np.ptp(per_run) == 0:
+        return {}
+    out = {}
+    ranked = _ranks(per_run)
+    for name in e.draws[0]:
+        x = np.array([d[name] for d in e.draws], dtype=float)[usable]
+        if np.ptp(x) == 0:
+            continue
+        out[name] = float(np.corrcoef(_ranks(x), ranked)[0, 1])
+    return out
+
+
 def _difference(
-    e: Ensemble, base: Ensemble, metric: str, label: str, kind: str, month: int, tail: float
+    e: Ensemble,
+    base: Ensemble,
+    metric: str,
+    label: str,
+    kind: str,
+    month: int,
+    tail: float,
+    weak: set[str] | None = None,
 ) -> dict[str, Any]:
     a = e.value(metric, month).astype(float)
     b = base.value(metric, month).astype(float)
@@ -226,12 +274,26 @@ def _difference(
         usable = b > 0
         per_run = 100.0 * (a[usable] / b[usable] - 1.0)
     else:
+        usable = np.ones(len(a), dtype=bool)
         per_run = a - b
     if len(per_run) == 0:
         estimate = low = high = float("nan")
     else:
         estimate = float(per_run.mean())
         low, high = (float(v) for v in np.quantile(per_run, [tail, 1 - tail]))
+    correlations = _dependence(e, usable, per_run)
+    depends = sorted(
+        (n for n, rho in correlations.items() if abs(rho) >= INFORMATIVE),
+        key=lambda n: -abs(correlations[n]),
+    )
+    weak = weak or set()
+    apart = [
+        f.name
+        for f in dataclasses.fields(e.scenario.params)
+        if f.name in weak
+        and getattr(e.scenario.params, f.name) != getattr(base.scenario.params, f.name)
+    ]
+    flagged = [n for n in depends if n in weak] + [n for n in apart if n not in depends]
     return {
         "scenario": e.name,
         "baseline": base.name,
@@ -242,6 +304,8 @@ def _difference(
         "low": low,
         "high": high,
         "runs": len(per_run),
+        "depends_on": depends,
+        "weakly_identified": flagged,
     }
 
 
@@ -323,6 +387,38 @@ def _sentence(
     )
 
 
+def _caveats(parts: dict[str, dict[str, Any]], e: Ensemble, base: Ensemble) -> str:
+    """What the sentence must add: differences resting on weakly identified parameters, and a
+    failed posterior predictive check."""
+    text = ""
+    weak: dict[tuple[str, ...], list[str]] = {}
+    for metric in SENTENCE_METRICS:
+        names = tuple(parts[metric]["weakly_identified"])
+        if names:
+            weak.setdefault(names, []).append(parts[metric]["label"])
+    if weak:
+        listed = "; ".join(
+            f"{', '.join(labels)} on {' and '.join(names)}" for names, labels in weak.items()
+        )
+        text += (
+            f" WEAKLY IDENTIFIED: these differences depend on parameters the data barely "
+            f"narrow ({listed}), so they restate the prior's assumptions, not a finding."
+        )
+    failed = []
+    for side in (e, base):
+        ppc = (side.calibration or {}).get("ppc") or {}
+        for stat in ppc.get("outside", []):
+            if stat not in failed:
+                failed.append(stat)
+    if failed:
+        labels = ", ".join(STATISTIC_LABELS.get(stat, stat) for stat in failed)
+        text += (
+            f" The calibrated model FAILS its posterior predictive check ({labels} outside "
+            "the simulated 5-95% range): its differences are what its rules imply, not forecasts."
+        )
+    return text
+
+
 def table_rows(comparison: Comparison) -> list[list[str]]:
     """The differences as display rows: scenario, what, estimate, interval, each side's mean."""
     means = {(o["scenario"], o["metric"]): o["mean"] for o in comparison.outcomes.to_pylist()}
@@ -336,6 +432,7 @@ def table_rows(comparison: Comparison) -> list[list[str]]:
                 _interval(row),
                 f"{means[(row['scenario'], row['metric'])]:,.0f}",
                 f"{means[(row['baseline'], row['metric'])]:,.0f}",
+                ", ".join(row.get("weakly_identified") or []),
             ]
         )
     return rows
@@ -348,6 +445,7 @@ TABLE_HEADER: Final = (
     "interval",
     "scenario",
     "baseline",
+    "weakly identified",
 )
 
 
@@ -491,8 +589,131 @@ def _tiles(comparison: Comparison) -> Any:
     return figure
 
 
+def _ppc_figure(ppc: dict[str, Any]) -> Any:
+    """The posterior predictive check: per statistic, the simulated 5-95% range and median
+    against the observed value (red where outside)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    rows = ppc["rows"]
+    figure = make_subplots(
+        rows=len(rows),
+        cols=1,
+        subplot_titles=[
+            row["label"] + (" (not fitted)" if not row["fitted"] else "") for row in rows
+        ],
+        vertical_spacing=min(0.08, 0.6 / max(1, len(rows))),
+    )
+    for i, row in enumerate(rows, start=1):
+        figure.add_trace(
+            go.Scatter(
+                x=[row["p05"], row["p95"]],
+                y=["simulated", "simulated"],
+                mode="lines",
+                line={"color": "#2166ac", "width": 8},
+                name="simulated 5-95%",
+                showlegend=i == 1,
+                hovertemplate="%{x:,.2f}<extra>simulated 5-95%</extra>",
+            ),
+            row=i,
+            col=1,
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=[row["p50"]],
+                y=["simulated"],
+                mode="markers",
+                marker={"color": "#08306b", "size": 12, "symbol": "line-ns-open"},
+                name="simulated median",
+                showlegend=i == 1,
+                hovertemplate="%{x:,.2f}<extra>simulated median</extra>",
+            ),
+            row=i,
+            col=1,
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=[row["observed"]],
+                y=["simulated"],
+                mode="markers",
+                marker={
+                    "color": "#b2182b" if row["outside"] else "#1b7837",
+                    "size": 13,
+                    "symbol": "diamond",
+                },
+                name="observed (red: outside 5-95%)",
+                showlegend=i == 1,
+                hovertemplate="%{x:,.2f}<extra>observed</extra>",
+            ),
+            row=i,
+            col=1,
+        )
+        figure.update_yaxes(showticklabels=False, row=i, col=1)
+        low = min(row["p05"], row["observed"])
+        high = max(row["p95"], row["observed"])
+        pad = 0.08 * (high - low) or 0.5
+        figure.update_xaxes(range=[low - pad, high + pad], row=i, col=1)
+    height = 85 * len(rows) + 130
+    figure.update_layout(
+        height=height,
+        margin={"l": 30, "r": 20, "t": 60, "b": 60},
+        template="plotly_white",
+        legend={"orientation": "h", "y": -40 / height, "yanchor": "top", "x": 0},
+        title=f"Posterior predictive check: observed against {ppc['runs']} runs from the posterior",
+    )
+    figure.update_annotations(font_size=12)
+    return figure
+
+
+def _calibration_view(comparison: Comparison) -> dict[str, Any] | None:
+    """The page's calibration section: shrinkage table, PPC table and sentences."""
+    calibration = comparison.calibration
+    if calibration is None:
+        return None
+    shrink = [
+        [
+            name,
+            f"{row['shrinkage']:.2f}",
+            f"{row['variance_shrinkage']:.2f}",
+            row["scale"],
+            ", ".join(row.get("informed_by") or []) or "none",
+            "WEAK" if row["weak"] else "",
+        ]
+        for name, row in calibration["shrinkage"].items()
+    ]
+    ppc = calibration.get("ppc")
+    ppc_rows = [
+        [
+            row["label"],
+            _stat(row["observed"]),
+            _stat(row["p05"]),
+            _stat(row["p50"]),
+            _stat(row["p95"]),
+            f"{row['rank']:.0%}",
+            "OUTSIDE" if row["outside"] else "inside",
+            "yes" if row["fitted"] else "no",
+        ]
+        for row in (ppc or {}).get("rows", [])
+    ]
+    return {
+        "sentences": calibration.get("sentences", []),
+        "shrinkage": shrink,
+        "ppc": ppc,
+        "ppc_rows": ppc_rows,
+        "failed": bool(ppc and not ppc.get("passes", True)),
+        "weak": calibration.get("weak", []),
+    }
+
+
+def _stat(value: float) -> str:
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
+
+
 def render_html(comparison: Comparison) -> str:
     """The comparison as one self-contained HTML page (plotly.js inlined, nothing fetched)."""
+    calibration = _calibration_view(comparison)
     figures = {
         "effects": _forest(comparison),
         "iskp": _fan(comparison, "iskp_fighters", "ISKP fighters", cumulative=False),
@@ -505,6 +726,8 @@ def render_html(comparison: Comparison) -> str:
         ),
         "provinces": _tiles(comparison),
     }
+    if calibration is not None and calibration["ppc"] and calibration["ppc"]["rows"]:
+        figures["ppc"] = _ppc_figure(calibration["ppc"])
     scenarios = []
     for e in comparison.ensembles:
         scenarios.append(
@@ -536,6 +759,7 @@ def render_html(comparison: Comparison) -> str:
         rows=table_rows(comparison),
         outcome_rows=outcome_rows,
         metrics=METRICS,
+        calibration=calibration,
         figures={name: figure_json(figure) for name, figure in figures.items()},
     ).html
 

@@ -37,6 +37,9 @@ class Ensemble:
         series: ``{metric: array (runs, months, provinces)}``.
         start: ``{"taliban_fighters", "iskp_fighters": array (runs, provinces)}``.
         posterior: the posterior file or label the draws came from (None: none).
+        calibration: what the posterior says of itself (None without one): ``shrinkage`` per
+            parameter, ``weak`` (the weakly identified parameters), ``ppc`` (its posterior
+            predictive check, None if it has none), ``statistics`` fitted and ``sentences``.
     """
 
     scenario: Scenario
@@ -47,6 +50,7 @@ class Ensemble:
     series: dict[str, np.ndarray]
     start: dict[str, np.ndarray]
     posterior: str | None
+    calibration: dict[str, Any] | None = None
 
     @property
     def runs(self) -> int:
@@ -218,4 +222,19 @@ def run_ensemble(
         series=series,
         start=start,
         posterior=source,
+        calibration=calibration_of(chosen),
     )
+
+
+def calibration_of(posterior: Posterior | None) -> dict[str, Any] | None:
+    """What a posterior says of itself: shrinkage, weak parameters, its check and sentences."""
+    if posterior is None:
+        return None
+    return {
+        "shrinkage": posterior.shrinkage(),
+        "weak": posterior.weak(),
+        "ppc": posterior.ppc,
+        "statistics": list(posterior.statistics),
+        "observed": posterior.observed,
+        "sentences": posterior.sentences(),
+    }

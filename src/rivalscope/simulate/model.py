@@ -22,10 +22,12 @@ docs/simulator.md):
 5. grievance, loyalty and the counter-intelligence advantage move; clashes and civilian deaths
    displace people.
 
-The model owns its random streams (one :class:`numpy.random.SeedSequence` split four ways:
-set-up, agents, events, the rest), so the same seed gives the same run, and the agents' stream
-draws exactly one number per agent per month whatever the scenario: two scenarios run with the
-same seed differ only where their rules differ (common random numbers).
+The model owns its random streams (one :class:`numpy.random.SeedSequence` split five ways:
+set-up, agents, events, the rest, and what feeds nothing back: civilians killed in ISKP
+attacks and displacement, drawn for every month at once when the run is done), so the same seed
+gives the same run, and the agents' stream draws exactly one number per agent per month
+whatever the scenario: two scenarios run with the same seed differ only where their rules
+differ (common random numbers).
 
 Example:
     >>> from rivalscope.simulate.model import Policy, Population, simulate
@@ -392,19 +394,15 @@ METRICS: Final[dict[str, str]] = {
 }
 """Every monthly per-province series a run reports (the model's named reporters)."""
 
-_ROW: Final = {name: i for i, name in enumerate(METRICS)}
-_EVENT_ROWS: Final = [
-    _ROW[n]
-    for n in (
-        "clashes",
-        "attacks_on_taliban",
-        "attacks_on_religious_sites",
-        "attacks",
-        "strike_hits",
-        "strike_errors",
-        "strikes",
-    )
-]
+_EVENT_NAMES: Final = (
+    "clashes",
+    "attacks_on_taliban",
+    "attacks_on_religious_sites",
+    "attacks",
+    "strike_hits",
+    "strike_errors",
+    "strikes",
+)
 _EVENTS_FROM_COUNTS: Final = np.array(
     [
         [1, 0, 0, 0, 0, 0, 0, 0],  # clashes
@@ -423,7 +421,6 @@ on other civilian targets; strikes that hit and err, hit only, err only, neither
 _DEADLY: Final = np.array([0, 1, 0, 4], dtype=np.intp)
 """Rows of the month's event counts that kill fighters: clashes and attacks on the Taliban
 (Taliban deaths), clashes and strikes that hit (ISKP deaths)."""
-_HARM_ROWS: Final = [_ROW[n] for n in ("strike_civilian_deaths", "attack_civilian_deaths")]
 _FLOWS: Final = (
     ("defections_to_iskp", ((0, TALIBAN),)),
     ("defections_to_taliban", ((0, ISKP),)),
@@ -438,7 +435,6 @@ _FLOWS: Final = (
     ("strike_deaths", ((3, ISKP),)),
 )
 """Series made of the month's flows: the (slot, group they left) cells each one sums."""
-_FLOW_ROWS: Final = [_ROW[name] for name, _ in _FLOWS]
 
 
 _TRANSITIONS_LIST: Final = (
@@ -483,12 +479,32 @@ _NET_FROM_FLOWS: Final = _net_matrix()
 joins the one its slot sends it to."""
 _NET_AND_SERIES_FROM_FLOWS: Final = np.vstack([_NET_FROM_FLOWS, _SERIES_FROM_FLOWS])
 """Both at once: the first rows are the change per group, the others the flow series."""
-_KILLED: Final = [_FLOW_ROWS.index(_ROW[n]) for n in ("deaths_taliban", "deaths_iskp")]
 _NONE: Final = np.zeros(N_PROVINCES, dtype=np.int64)
 
 STOCKS: Final = ("taliban_fighters", "iskp_fighters")
-_STOCK_ROWS: Final = [_ROW[name] for name in STOCKS]
 """Series that are levels at the end of a month; the others are flows within it."""
+
+_LAYOUT: Final = (
+    *(name for name, _ in _FLOWS),
+    *_EVENT_NAMES,
+    *STOCKS,
+)
+_ROW: Final = {
+    name: i for i, name in enumerate((*_LAYOUT, *(m for m in METRICS if m not in _LAYOUT)))
+}
+"""Where each series lives in a run's (months, series, provinces) array: the series written
+together each month are next to each other, so each group is written through one slice."""
+
+
+def _rows(names: tuple[str, ...]) -> slice:
+    first = _ROW[names[0]]
+    assert [_ROW[n] for n in names] == list(range(first, first + len(names)))
+    return slice(first, first + len(names))
+
+
+_FLOW_ROWS: Final = _rows(tuple(name for name, _ in _FLOWS))
+_EVENT_ROWS: Final = _rows(_EVENT_NAMES)
+_STOCK_ROWS: Final = _rows(STOCKS)
 
 
 @dataclass(frozen=True)
@@ -576,17 +592,19 @@ class Model:
         self.months = months
         self.month = 0
         self.seed = seed
-        init, agents, events, misc = np.random.SeedSequence(seed).spawn(4)
+        init, agents, events, misc, after = np.random.SeedSequence(seed).spawn(5)
         self.rng_agents = np.random.default_rng(agents)
         self.rng_events = np.random.default_rng(events)
         self.rng_misc = np.random.default_rng(misc)
+        self.rng_after = np.random.default_rng(after)
         self._crackdown = np.asarray(policy.crackdown, dtype=np.float64)
         self._setup(np.random.default_rng(init))
         self._static = self._static_tables()
         self._static_flat = {name: table.reshape(-1) for name, table in self._static.items()}
         self.ci = 0.0
         self._data = np.zeros((months, len(METRICS), _P), dtype=np.int64)
-        self.series = {name: self._data[:, i, :] for name, i in _ROW.items()}
+        self._ci_by_month = np.zeros(months)
+        self.series = {name: self._data[:, _ROW[name], :] for name in METRICS}
         self._buffers()
         self.start = {
             "taliban_fighters": self._counts[TALIBAN] * self.scale,
@@ -614,7 +632,10 @@ class Model:
         ]  # fmt: skip
         provinces, groups, kinds, hardness, loyalty = [], [], [], [], []
         for group, kind, n, weights, hard, loyal in blocks:
-            where = rng.choice(_P, size=n, p=weights)
+            # what rng.choice(_P, size=n, p=weights) draws, without its checks of p
+            cdf = weights.cumsum()
+            cdf /= cdf[-1]
+            where = cdf.searchsorted(rng.random(n), side="right")
             if kind == PRISONER:
                 where = np.concatenate([where, np.repeat(np.arange(_P), extra)])
                 n = len(where)
@@ -669,6 +690,32 @@ class Model:
         self._apply(moved, slot, events)
         self._data[t, _STOCK_ROWS] = self._counts[TALIBAN : ISKP + 1] * self.scale
         self.month += 1
+        if self.month == self.months:
+            self._finish()
+
+    def _finish(self) -> None:
+        """The series that feed nothing back, every month at once when the run is done, from
+        their own stream (the same distribution as drawing them month by month): civilians
+        killed in ISKP attacks (Poisson with mean ``attack_lethality`` x (1 + the month's
+        counter-intelligence advantage) per attack on civilians), all civilians killed (in
+        attacks, by strikes, informants), everyone killed, and people newly displaced (Poisson
+        with mean ``displaced_per_clash`` x clashes + ``displaced_per_civilian_death`` x
+        civilians killed in the province that month)."""
+        params, data, rng = self.params, self._data, self.rng_after
+        on_civilians = data[:, _ROW["attacks"]] - data[:, _ROW["attacks_on_taliban"]]
+        mean = on_civilians * (params.attack_lethality * (1 + self._ci_by_month))[:, None]
+        data[:, _ROW["attack_civilian_deaths"]] = rng.poisson(mean)
+        civilians = (
+            data[:, _ROW["attack_civilian_deaths"]] + data[:, _ROW["strike_civilian_deaths"]]
+        )
+        civilians += data[:, _ROW["informants_killed"]]
+        data[:, _ROW["civilian_deaths"]] = civilians
+        data[:, _ROW["deaths"]] = (
+            data[:, _ROW["deaths_taliban"]] + data[:, _ROW["deaths_iskp"]] + civilians
+        )
+        displacing = params.displaced_per_clash * data[:, _ROW["clashes"]]
+        displacing += params.displaced_per_civilian_death * civilians
+        data[:, _ROW["displaced"]] = rng.poisson(displacing)
 
     def _prison_breaks(self, t: int) -> None:
         for brk in self.policy.prison_breaks:
@@ -726,16 +773,13 @@ class Model:
         counts = rng.poisson(rates)
         rows = _EVENTS_FROM_COUNTS @ counts
         data[t, _EVENT_ROWS] = rows[:7]
-        clashes, errors, on_civilians = rows[0], rows[5], rows[7]
-        if errors.any() or on_civilians.any():
-            lam = self._harm_rates
-            np.multiply(errors, params.civilians_per_error, out=lam[0])
-            np.multiply(on_civilians, params.attack_lethality * (1 + ci), out=lam[1])
-            harm = rng.poisson(lam)
-            data[t, _HARM_ROWS] = harm
-            strike_civilians, attack_civilians = harm[0], harm[1]
+        clashes, errors = rows[0], rows[5]
+        self._ci_by_month[t] = ci
+        if errors.any():
+            strike_civilians = rng.poisson(errors * params.civilians_per_error)
+            data[t, _ROW["strike_civilian_deaths"]] = strike_civilians
         else:
-            strike_civilians = attack_civilians = _NONE
+            strike_civilians = _NONE
         isk_share = params.isk_loss_share * (1 - 0.5 * ci)
         per_event = self._per_event
         per_event[:, 0] = (
@@ -751,7 +795,6 @@ class Model:
             "clashes": clashes,
             "expected_deaths": expected,
             "strike_civilians": strike_civilians,
-            "attack_civilians": attack_civilians,
         }
 
     def _static_tables(self) -> dict[str, npt.NDArray[np.float64]]:
@@ -803,9 +846,12 @@ class Model:
     def _buffers(self) -> None:
         """Arrays reused every month (rates, rule tables) and constants of the run."""
         params, policy = self.params, self.policy
+        agents = len(self.cell)
+        self._u = np.empty(agents, dtype=np.float32)  # each agent's uniform number
+        self._bounds = np.empty(agents, dtype=np.float32)  # its cell's bound
+        self._near = np.empty(agents, dtype=bool)  # below it
         self._rates = np.zeros((8, _P))
         self._per_event = np.zeros((4, 1))  # deaths per event of each _DEADLY row
-        self._harm_rates = np.zeros((2, _P))  # civilians killed: strikes in error, attacks
         to_taliban, religious = params.attack_on_taliban_share, params.religious_site_share
         self._mix = np.zeros(8)
         self._mix[0] = 1.0
@@ -883,8 +929,9 @@ class Model:
             3: D).
         """
         cell = self.cell
-        u = self.rng_agents.random(len(cell), dtype=np.float32)
-        near = np.flatnonzero(u < np.take(tables["bound"], cell))
+        u = self.rng_agents.random(dtype=np.float32, out=self._u)
+        np.take(tables["bound"], cell, out=self._bounds)
+        near = np.less(u, self._bounds, out=self._near).nonzero()[0]
         at = cell[near]
         x = np.ones((len(near), 4))
         x[:, 1] = self.hardness[near]
@@ -939,8 +986,7 @@ class Model:
             self._data,
         )
         scale = self.scale
-        fighters_killed: Any = 0
-        total_leaks, informants = 0, _NONE
+        total_leaks = 0
         if len(moved):
             before = self.group[moved].astype(np.intp)
             where = self._where[moved]
@@ -950,7 +996,6 @@ class Model:
             self._counts += net_and_series[:_G]
             tallies = net_and_series[_G:] * scale
             data[t, _FLOW_ROWS] += tallies
-            fighters_killed = tallies[_KILLED[0]] + tallies[_KILLED[1]]
             if policy.cooperation > 0:
                 # leaks: defectors to ISKP who hold shared intelligence
                 defectors = _DEFECTS_TO_ISKP[move]
@@ -971,12 +1016,9 @@ class Model:
         if total_leaks:
             leaks = np.bincount(self._where[leaked], minlength=_P) * scale
             data[t, _ROW["leaks"]] = leaks
-            informants = rng.poisson(params.informants_per_leak * leaks)
-            data[t, _ROW["informants_killed"]] = informants
-        # harm, grievance, loyalty, counter-intelligence, displacement
-        civilians = events["attack_civilians"] + events["strike_civilians"] + informants
-        data[t, _ROW["civilian_deaths"]] = civilians
-        data[t, _ROW["deaths"]] = fighters_killed + civilians
+            data[t, _ROW["informants_killed"]] = rng.poisson(params.informants_per_leak * leaks)
+        # harm on grievance, counter-intelligence (civilian deaths, all deaths and displacement,
+        # which feed nothing back, are filled in when the run is done: _finish)
         shift = self._shift
         if events["strike_civilians"].any():
             harm = 1.0 - np.exp(-events["strike_civilians"] / params.civilian_harm_half)
@@ -987,11 +1029,6 @@ class Model:
         self.ci = self.ci * (1 - params.ci_decay) + (1 - self.ci) * (
             1 - math.exp(-params.ci_per_leak * total_leaks)
         )
-        if events["clashes"].any() or civilians.any():
-            data[t, _ROW["displaced"]] = self.rng_events.poisson(
-                params.displaced_per_clash * events["clashes"]
-                + params.displaced_per_civilian_death * civilians
-            )
 
     def run(self, *, label: str = "run", start_date: dt.date = dt.date(2022, 1, 1)) -> RunResult:
         """Step through every remaining month and return the result."""
