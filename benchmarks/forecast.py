@@ -29,7 +29,8 @@ Measured, each ``--repeat`` times (the best run counts):
   must agree cell for cell, or the benchmark stops with an error.
 * ``backtest``: :func:`rivalscope.forecast.backtesting.run_backtest` on that panel over the last
   ``--window`` target months, both learned candidates refitted at every origin, plus the
-  baselines. Absolute seconds only (the issue sets no goal for it).
+  baselines, with the bootstrap comparison against the best baseline per score. Absolute
+  seconds only (the issue sets no goal for it).
 
 Goal: pandas / ours >= 1 (the set-based panel is at least as fast as the pandas one). The script
 prints PASS or MISS and exits 0 either way: it measures, it does not test.
@@ -345,6 +346,13 @@ def main() -> None:
             f"  {row['model']:<12} Brier {row['brier']:.3f}  AP {row['average_precision']:.3f}"
             f"  ROC AUC {row['roc_auc']:.3f}  CRPS {row['crps']:.3f}"
             + ("  (chosen)" if row["chosen"] else "")
+        )
+    for row in done.comparisons.to_pylist():
+        print(
+            f"  {row['metric']:<18} {row['model']} vs best baseline {row['best_baseline']}: "
+            f"{row['verdict']} (95% interval {row['low']:+.4f}..{row['high']:+.4f})"
+            if row["low"] is not None
+            else f"  {row['metric']:<18} n/a"
         )
     store.close()
     if options.workdir is None:

@@ -13,8 +13,9 @@ import pytest
 
 import rivalscope as rs
 from rivalscope.errors import InputError
-from rivalscope.forecast import metrics
-from rivalscope.forecast.backtesting import Backtest, backtest, run_backtest
+from rivalscope.forecast import compare, metrics
+from rivalscope.forecast.backtesting import Backtest, backtest, claim, run_backtest
+from rivalscope.forecast.models import BASELINES
 from rivalscope.forecast.panel import build_panel
 from rivalscope.forecast.spec import resolve
 from tests.analysis.fixtures import ucdp_row
@@ -89,16 +90,18 @@ def test_baselines_are_exact(store: rs.Store) -> None:
         if row["model"] == "climatology":
             assert row["probability"] == pytest.approx(np.mean([v > 0 for v in past]))
             assert row["expected"] == pytest.approx(np.mean(past))
+        for window in (12, 36):
+            if row["model"] == f"rolling_{window}":
+                recent = past[-window:]
+                assert row["probability"] == pytest.approx(np.mean([v > 0 for v in recent]))
+                assert row["expected"] == pytest.approx(np.mean(recent))
+        if row["model"] == "views_last12":
+            assert row["expected"] == pytest.approx(np.mean(past[-12:]))
 
 
 def test_scores_are_those_of_the_forecasts(store: rs.Store) -> None:
     result = run(store)
-    assert result.metrics.column("model").to_pylist() == [
-        "hgb",
-        "glm",
-        "persistence",
-        "climatology",
-    ]
+    assert result.metrics.column("model").to_pylist() == ["hgb", "glm", *BASELINES]
     assert sum(result.metrics.column("chosen").to_pylist()) == 1
     chosen = result.scores(result.chosen)
     assert chosen["brier"] == min(result.scores(n)["brier"] for n in ("hgb", "glm"))
@@ -109,9 +112,11 @@ def test_scores_are_those_of_the_forecasts(store: rs.Store) -> None:
         assert row["forecasts"] == 6 * 34
         assert row["events"] == int((observed > 0).sum())
         assert row["brier"] == pytest.approx(metrics.brier(p, observed > 0))
-        assert row["crps"] == pytest.approx(
-            metrics.crps_poisson(mine.column("expected").to_numpy(), observed)
-        )
+        low, high = mine.column("low").to_numpy(), mine.column("high").to_numpy()
+        assert row["coverage_80"] == pytest.approx(np.mean((low <= observed) & (observed <= high)))
+        if row["model"] == "persistence":
+            expected = mine.column("expected").to_numpy()
+            assert row["crps"] == pytest.approx(np.mean(np.abs(expected - observed)))
     monthly = result.monthly.filter(pc.equal(result.monthly.column("model"), "persistence"))
     assert monthly.column("observed_units").to_pylist() == [2, 0, 0, 1, 0, 0]
     assert "Over 2016-03..2016-08 (6 months x 34 admin1 units" in result.summary
@@ -134,3 +139,54 @@ def test_windows_outside_the_history_are_refused(store: rs.Store) -> None:
     with pytest.raises(InputError, match="use one of hgb, glm") as unknown:
         run_backtest(panel, learners=("forest",))
     assert unknown.value.parameter == "learners"
+
+
+def comparison(metric: str, verdict: str) -> dict[str, object]:
+    return {"metric": metric, "verdict": verdict}
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "said"),
+    [
+        (["no clear difference"] * 3, "It beats the best baseline on no score: treat it as no"),
+        (["better", "no clear difference", "worse"], "It beats the best baseline on Brier only; "
+         "it is worse than the best baseline on CRPS."),
+        (["better"] * 3, "It beats the best baseline on every score."),
+        (["worse", "no clear difference", "worse"], "on no score: treat it as no better than "
+         "them; it is worse than the best baseline on Brier, CRPS."),
+    ],
+)  # fmt: skip
+def test_summary_claims_a_win_only_where_the_interval_shows_it(
+    verdicts: list[str], said: str
+) -> None:
+    rows = [
+        comparison(metric, verdict)
+        for metric, verdict in zip(["brier", "average_precision", "crps"], verdicts, strict=True)
+    ]
+    assert said in claim(rows)
+
+
+def test_bootstrap_verdicts() -> None:
+    """A model whose forecasts are much better every month is ``better``; an exact copy of the
+    best baseline shows ``no clear difference``; the best baseline is the best per score."""
+    rng = np.random.default_rng(3)
+    observed = rng.poisson(1.0, size=(24, 30)).astype(float)
+
+    def scored(probability: np.ndarray, expected: np.ndarray) -> compare.Scored:
+        crps = np.abs(expected - observed)
+        return compare.Scored(probability, expected, crps, expected, expected)
+
+    truth = (observed > 0).astype(float)
+    good = scored(np.clip(truth * 0.9 + 0.05, 0, 1), observed + 0.1)
+    noise = rng.random(observed.shape)
+    weak = scored(noise, observed + 2.0)
+    weaker = scored(noise * 0.5, observed + 3.0)
+    models = {"model": good, "copy": weak, "weak": weak, "weaker": weaker}
+    names = ("brier", "average_precision", "crps", "mse_log")
+    rows = compare.compare(models, observed, "model", ("weak", "weaker"), names)
+    assert [r["verdict"] for r in rows] == ["better"] * 4
+    assert all(r["best_baseline"] == "weak" for r in rows)
+    same = compare.compare(models, observed, "copy", ("weak", "weaker"), names)
+    assert [r["verdict"] for r in same] == ["no clear difference"] * 4
+    again = compare.compare(models, observed, "model", ("weak", "weaker"), names)
+    assert again == rows, "seeded: the same intervals every run"

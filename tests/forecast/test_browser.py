@@ -91,7 +91,8 @@ def test_forecast_page_with_province_shapes(choropleth_store: rs.Store, tmp_path
     assert found["title"] == "Rivalscope forecast: events involving ISKP (ucdp events) in 2016-09"
     assert "<script>document.title='PWNED'</script>" in str(found["text"]), "shown as text"
     assert found["rows"] == 34
-    assert found["scores"] == 4
+    assert found["scores"] == 8, "two learned models and six baselines"
+    assert "STALE: " in str(found["text"]), "a forecast made years after its data says so"
     assert int(str(found["map_traces"])) >= 34, "one filled shape per province (+ colour bar)"
 
 
@@ -108,5 +109,7 @@ def test_forecast_page_with_tiles_and_backtest_page(synth_store: rs.Store, tmp_p
     assert shown["title"] == (
         "Rivalscope forecast: backtest of events involving TALIBAN (fused events)"
     )
-    assert shown["scores"] == 4 and shown["rows"] == 0
+    assert shown["scores"] == 8 and shown["rows"] == 0
+    assert "Onsets: violence where there was none" in str(shown["text"])
+    assert "Deaths: the second outcome" in str(shown["text"])
     assert "Backtest 2023-01 to 2023-12" in str(shown["text"])

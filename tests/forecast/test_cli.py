@@ -16,7 +16,8 @@ from rivalscope.forecast.spec import OUTCOMES, UNITS
 from rivalscope.synth import SynthFiles
 from tests.test_cli import run
 
-MODELS = ["hgb", "glm", "persistence", "climatology"]
+BASELINES = ["persistence", "climatology", "rolling_12", "rolling_36", "views_last12", "logit_lags"]
+MODELS = ["hgb", "glm", *BASELINES]
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +37,14 @@ def test_forecast_json(db: Path) -> None:
     assert done.stderr == "", "no progress bar with --json"
     printed = json.loads(done.stdout)
     assert set(printed) == {
-        "spec", "target_month", "model", "calibrated", "summary", "forecast", "map", "backtest",
-        "panel",
+        "spec", "target_month", "staleness", "model", "calibrated", "summary", "forecast", "map",
+        "backtest", "panel",
     }  # fmt: skip
+    stale = printed["staleness"]
+    assert stale["data_end"] == "2023-12" and stale["target_month"] == "2024-01"
+    assert {s["source"] for s in stale["sources"] if s["read"]} == {"acled", "ucdp"}
+    assert stale["stale"] is True, "made years after the synthetic data end"
+    assert stale["line"].startswith("STALE: made ")
     spec = printed["spec"]
     assert (spec["actor"], spec["outcome"], spec["unit"], spec["country"]) == (
         "ISKP",
@@ -55,8 +61,11 @@ def test_forecast_json(db: Path) -> None:
     assert probabilities == sorted(probabilities, reverse=True)
     assert all(0 <= p <= 1 for p in probabilities)
     assert all(row["expected_count"] >= 0 for row in rows)
+    assert all(r["count_low"] <= r["count_high"] for r in rows)
+    assert all(r["deaths_low"] <= r["deaths_high"] and r["expected_deaths"] >= 0 for r in rows)
     assert set(rows[0]) == {
-        "rank", "unit", "name", "probability", "expected_count", "last_count", "events_12m",
+        "rank", "unit", "name", "probability", "expected_count", "count_low", "count_high",
+        "expected_deaths", "deaths_low", "deaths_high", "last_count", "events_12m",
         "climatology",
     }  # fmt: skip
     assert printed["map"]["kind"] == "tiles", "no boundaries loaded"
@@ -80,10 +89,11 @@ def test_forecast_human_output_and_horizon(db: Path, tmp_path: Path) -> None:
     assert "clashes between ISKP and TALIBAN (fused events) in 2022-08 (glm)" in done.stdout
     ranks = re.findall(r"^│ (\d+)\s+│ AF-", done.stdout, flags=re.MULTILINE)
     assert ranks == ["1", "2", "3", "4", "5"]
-    for model in ("glm *", "persistence", "climatology"):
+    for model in ("glm *", *BASELINES):
         assert f"│ {model}" in done.stdout
     assert "│ hgb" not in done.stdout, "--model glm evaluates glm only"
     assert "For 2022-08" in done.stderr
+    assert "STALE: " in done.stderr and "data end 2023-12" in done.stderr
     assert page.exists() and "Forecast for 2022-08" in page.read_text("utf-8")
 
 
@@ -99,16 +109,44 @@ def test_backtest_prints_the_table(db: Path) -> None:
     assert "Over 2023-05..2023-06" in done.stderr
 
 
+def test_backtest_json_contract(db: Path) -> None:
+    """Every baseline under `metrics` by name (one a rolling climatology), an `onset` block,
+    comparisons against the best baseline per score, and deaths as a second outcome."""
+    done = run(
+        "forecast", "backtest", "--db", str(db), "--actor", "TALIBAN", "--start", "2023-07",
+        "--end", "2023-12", "--model", "glm", "--refit-every", "3", "--json",
+    )  # fmt: skip
+    printed = json.loads(done.stdout)
+    names = [m["model"] for m in printed["metrics"]]
+    assert names == ["glm", *BASELINES] and any("rolling" in n for n in names)
+    assert all(0 <= m["coverage_80"] <= 1 for m in printed["metrics"])
+    onset = printed["onset"]
+    assert set(onset) >= {"forecasts", "events", "base_rate", "top_k", "metrics", "comparisons"}
+    assert [m["model"] for m in onset["metrics"]] == names
+    assert {c["metric"] for c in onset["comparisons"]} >= {"average_precision", "recall_at_k"}
+    compared = printed["comparisons"]
+    assert {c["metric"] for c in compared} == {
+        "brier", "average_precision", "roc_auc", "mse_log", "crps"
+    }  # fmt: skip
+    for row in compared:
+        best = next(m for m in printed["metrics"] if m["model"] == row["best_baseline"])
+        assert row["baseline_value"] == pytest.approx(best[row["metric"]])
+        assert row["verdict"] in {"better", "worse", "no clear difference", "n/a"}
+    deaths = printed["fatalities"]
+    assert next(m["model"] for m in deaths["metrics"]) == "nb_glm"
+    assert "beats both baselines" not in printed["summary"]
+
+
 def test_backtest_json_and_districts(db: Path) -> None:
     args = ["forecast", "backtest", "--db", str(db), "--actor", "ISKP", "--unit", "admin2"]
     args += ["--start", "2023-11", "--end", "2023-12", "--model", "hgb", "--json"]
     printed = json.loads(CliRunner().invoke(app, args).stdout)
     assert printed["spec"]["unit"] == "admin2"
     assert printed["units"] > 100
-    assert [m["model"] for m in printed["metrics"]] == ["hgb", "persistence", "climatology"]
+    assert [m["model"] for m in printed["metrics"]] == ["hgb", *BASELINES]
     assert [o["target_month"] for o in printed["origins"]] == ["2023-11-01", "2023-12-01"]
     assert all(o["trained_through"] <= o["origin"] for o in printed["origins"])
-    assert {r["model"] for r in printed["reliability"]} == {"hgb", "persistence", "climatology"}
+    assert {r["model"] for r in printed["reliability"]} == {"hgb", *BASELINES}
     args = ["forecast", "--db", str(db), "--actor", "ISKP", "--unit", "admin2"]
     args += ["--model", "glm", "--evaluate", "0", "--json"]
     districts = json.loads(CliRunner().invoke(app, args).stdout)

@@ -96,3 +96,53 @@ def test_crps_of_a_sure_zero_is_the_count_and_averages() -> None:
 def test_mismatched_lengths_are_refused() -> None:
     with pytest.raises(ValueError, match="3 predictions for 2 outcomes"):
         metrics.brier([0.1, 0.2, 0.3], [0, 1])
+
+
+def test_negative_binomial_crps_and_quantiles_match_scipy() -> None:
+    rng = np.random.default_rng(5)
+    mean = np.r_[0.0, rng.gamma(0.6, 15.0, 60)]
+    alpha = np.r_[0.0, rng.choice([0.0, 0.4, 2.5], 60)]
+    count = rng.poisson(mean + 0.5).astype(float)
+    found = metrics.crps_nbinom_each(mean, alpha, count)
+    for mu, a, y, value in zip(mean, alpha, count, found, strict=True):
+        k = np.arange(0, int(max(y, 30_000)))
+        if mu == 0:
+            cdf = np.ones(k.size)
+        elif a == 0:
+            cdf = stats.poisson.cdf(k, mu)
+        else:
+            cdf = stats.nbinom.cdf(k, 1 / a, (1 / a) / (1 / a + mu))
+        assert value == pytest.approx(np.sum((cdf - (y <= k)) ** 2), abs=1e-7)
+        if mu > 0 and a > 0:
+            ppf = stats.nbinom.ppf(0.9, 1 / a, (1 / a) / (1 / a + mu))
+            assert metrics.nbinom_quantile(np.array([mu]), np.array([a]), 0.9)[0] == ppf
+    poisson = alpha == 0
+    assert found[poisson].mean() == pytest.approx(
+        metrics.crps_poisson(mean[poisson], count[poisson])
+    )
+
+
+def test_ensemble_crps_is_its_pairwise_definition() -> None:
+    rng = np.random.default_rng(6)
+    members = rng.poisson(2.0, size=(40, 12)).astype(float)
+    count = rng.poisson(2.0, size=40).astype(float)
+    spread = np.abs(members - count[:, None]).mean(axis=1)
+    pairs = np.abs(members[:, :, None] - members[:, None, :]).mean(axis=(1, 2))
+    assert metrics.crps_samples_each(members, count) == pytest.approx(spread - pairs / 2)
+    point = metrics.crps_samples_each(count[:, None] + 1, count)
+    assert point.tolist() == [1.0] * 40, "a point forecast's CRPS is its absolute error"
+
+
+def test_recall_at_top_shares_ties() -> None:
+    assert metrics.recall_at_top([0.9, 0.8, 0.1, 0.0], [1, 0, 1, 0], 2) == (1.0, 2.0)
+    caught, events = metrics.recall_at_top([0.0] * 10, [1] + [0] * 9, 5)
+    assert (caught, events) == (0.5, 1.0), "no ranking: k / n of the events"
+
+
+def test_dispersion_is_recovered() -> None:
+    rng = np.random.default_rng(7)
+    mean = rng.gamma(2.0, 3.0, 20_000)
+    size = 1 / 0.8
+    counts = rng.negative_binomial(size, size / (size + mean))
+    assert metrics.nbinom_alpha(counts, mean) == pytest.approx(0.8, rel=0.05)
+    assert metrics.nbinom_alpha(rng.poisson(mean), mean) < 0.01

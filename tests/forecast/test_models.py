@@ -69,3 +69,32 @@ def test_unknown_model_is_refused() -> None:
     x, counts, months = signal(4, months=12)
     with pytest.raises(ValueError, match="unknown model 'forest'"):
         models.fit("forest", x, counts, months)
+
+
+def test_rolling_climatology_and_the_views_benchmark() -> None:
+    history = np.array([[5, 0, 0, 1, 3], [0, 0, 0, 0, 0], [2, 2, 2, 2, 2]], dtype=float)
+    rolling = models.rolling(history, 3)
+    assert rolling.probability.tolist() == [2 / 3, 0.0, 1.0]
+    assert rolling.expected.tolist() == pytest.approx([4 / 3, 0.0, 2.0])
+    assert rolling.counts is not None and rolling.counts.alpha is not None
+    variance = np.var([0, 1, 3])
+    assert rolling.counts.alpha[0] == pytest.approx((variance - 4 / 3) / (4 / 3) ** 2)
+    assert rolling.counts.alpha[2] == 0.0, "no spread: a Poisson"
+    views = models.views_last12(history)
+    assert views.probability.tolist() == [0.6, 0.0, 1.0]
+    assert views.distribution.quantile(0.5).tolist() == [1.0, 0.0, 2.0]
+    last = models.persistence(history[:, -1])
+    assert last.distribution.crps(np.array([1.0, 0.0, 2.0])).tolist() == [2.0, 0.0, 0.0]
+
+
+def test_lag_baseline_fits_its_two_features() -> None:
+    rng = np.random.default_rng(8)
+    counts = rng.poisson(rng.gamma(0.5, 2.0, (30, 1)), size=(30, 40)).astype(float)
+    lags = models.lag_features(counts)
+    assert lags.shape == (30, 40, 2)
+    assert lags[0, 20, 1] == pytest.approx(np.log1p(counts[0, 9:21].sum()))
+    fitted = models.fit_lags(lags[:, :-1].reshape(-1, 2), counts[:, 1:].reshape(-1))
+    forecast = fitted.predict(lags[:, -1])
+    busy = counts.mean(axis=1) > np.median(counts.mean(axis=1))
+    assert forecast.probability[busy].mean() > forecast.probability[~busy].mean()
+    assert fitted.alpha >= 0

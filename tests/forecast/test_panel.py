@@ -51,8 +51,15 @@ def test_grid_is_dense_and_sorted(store: rs.Store) -> None:
         )
     )
     assert keys == sorted(keys)
-    assert panel.table.column_names == ["unit", "month", *panel.features]
+    assert panel.table.column_names == ["unit", "month", *panel.features, "deaths"]
     assert panel.features == feature_names(panel.spec)
+
+
+def test_outcome_deaths_are_the_second_outcome(store: rs.Store) -> None:
+    panel = build(store)
+    deaths = {m: v for m, v in series(panel, "AF-NAN", "deaths").items() if v}
+    assert deaths == {"2015-06": 1, "2016-01": 5, "2016-02": 4, "2016-03": 1, "2016-06": 1}
+    assert {m: v for m, v in series(panel, "AF-KAB", "deaths").items() if v} == {"2016-03": 3}
 
 
 def test_outcome_counts_and_lags(store: rs.Store) -> None:

@@ -144,13 +144,15 @@ def metrics_table(backtest: Backtest) -> Table:
         "calib. err.",
         "MSE log",
         "CRPS",
+        "80% cov.",
         title=(
             f"Backtest {backtest.start:%Y-%m}..{backtest.end:%Y-%m}: "
             f"{shown(backtest.spec.describe())}, {backtest.spec.horizon} month(s) ahead"
         ),
         caption=(
             f"{first['events']:,} of {first['forecasts']:,} unit-months had an event. "
-            "* chosen learned model (lowest Brier); persistence and climatology are baselines."
+            "* chosen learned model (lowest Brier); the others are baselines. CRPS and the 80% "
+            "interval's coverage come from each model's count distribution."
         ),
     )
     for row in backtest.metrics.to_pylist():
@@ -162,7 +164,44 @@ def metrics_table(backtest: Backtest) -> Table:
             _score(row["calibration_error"]),
             _score(row["mse_log"]),
             _score(row["crps"]),
+            _percent(row["coverage_80"]),
         )
+    return view
+
+
+def comparisons_table(backtest: Backtest) -> Table:
+    """The chosen model against the best baseline per score, overall and on onsets."""
+    view = Table(
+        "scored on",
+        "score",
+        "model",
+        "best baseline",
+        "baseline",
+        "95% interval of the difference",
+        "verdict",
+        title=f"{shown(backtest.chosen)} against the best baseline per score (paired bootstrap)",
+        caption=(
+            f"Onsets: {backtest.onset['forecasts']:,} forecasts for units quiet for 12 months, "
+            f"{backtest.onset['events']:,} with an event; recall at top {backtest.onset['top_k']}."
+        ),
+    )
+    parts = [
+        ("all", backtest.comparisons),
+        ("onsets", backtest.onset["comparisons"]),
+        ("deaths", backtest.fatalities["comparisons"]),
+    ]
+    for scope, rows in parts:
+        for row in rows.to_pylist():
+            interval = "n/a" if row["low"] is None else f"{row['low']:+.4f} to {row['high']:+.4f}"
+            view.add_row(
+                scope,
+                row["metric"],
+                _score(row["model_value"]),
+                shown(row["best_baseline"] or "n/a"),
+                _score(row["baseline_value"]),
+                interval,
+                row["verdict"],
+            )
     return view
 
 
@@ -194,6 +233,7 @@ def _print_forecast(result: Forecast, rows: int) -> None:
     console.print(view)
     if result.backtest is not None:
         console.print(metrics_table(result.backtest))
+        console.print(comparisons_table(result.backtest))
 
 
 def _check_rival(outcome: Outcome, rival: str | None) -> None:
@@ -246,8 +286,9 @@ def forecast(
     """Early warning: where the actor's violence is likely next month, and how far to trust it.
 
     Per province (or district): the probability of at least one event and the expected count,
-    HORIZON months after the last observed month, ranked, with the backtest that chose the model
-    and compares it with persistence and climatology. `rivalscope forecast backtest ...`
+    HORIZON months after the last observed month, ranked, with 80% intervals of the count and of
+    deaths, the backtest that chose the model and compares it with the baselines, and a line that
+    says when the data are stale. `rivalscope forecast backtest ...`
     evaluates the models month by month instead (its options go after `backtest`).
     """
     if ctx.invoked_subcommand is not None:
@@ -289,6 +330,8 @@ def forecast(
         print_json(result.to_dict())
         return
     _print_forecast(result, top)
+    if result.staleness is not None:
+        err.print(shown(result.staleness["line"]), highlight=False, soft_wrap=True)
     err.print(shown(result.summary), highlight=False, soft_wrap=True)
     if html is not None:
         err.print(f"forecast page written to {shown(html)}", highlight=False)
@@ -316,17 +359,21 @@ def backtest_command(
     source: SourceOption = None,
     model: Annotated[
         BacktestModel,
-        typer.Option(help="The learned candidates to evaluate beside the two baselines."),
+        typer.Option(help="The learned candidates to evaluate beside the baselines."),
     ] = BacktestModel.both,
     refit_every: RefitOption = 1,
     as_json: JsonOption = False,
     html: HtmlOption = None,
 ) -> None:
-    """Rolling-origin backtest of the forecast against persistence and climatology.
+    """Rolling-origin backtest of the forecast against the baselines a forecaster would pick.
 
     Each target month from START to END is forecast by models trained only on what was known
     before it; every model is scored on the same forecasts (Brier score, ROC AUC, average
-    precision, calibration, MSE on log counts, CRPS).
+    precision, calibration, MSE on log counts, CRPS and 80% interval coverage of its count
+    distribution). Baselines: persistence, climatology, rolling_12, rolling_36, views_last12,
+    logit_lags. The model is called better only where a paired bootstrap over target months
+    shows it against the best baseline per score; onsets (units quiet for 12 months) and deaths
+    are scored apart.
     """
     from rivalscope.forecast.backtesting import backtest
     from rivalscope.forecast.models import LEARNERS
@@ -362,6 +409,7 @@ def backtest_command(
         print_json(result.to_dict())
         return
     stdout().print(metrics_table(result))
+    stdout().print(comparisons_table(result))
     err.print(shown(result.summary), highlight=False, soft_wrap=True)
     if html is not None:
         err.print(f"backtest page written to {shown(html)}", highlight=False)

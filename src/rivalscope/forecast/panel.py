@@ -66,8 +66,10 @@ class Panel:
     Attributes:
         spec: the question.
         table: one row per unit and month from ``spec.since`` to ``spec.until``, sorted by unit
-            then month: ``unit``, ``month`` (first day), ``y`` (the outcome's count) and the
-            columns named in ``features``.
+            then month: ``unit``, ``month`` (first day), ``y`` (the outcome's count), the
+            columns named in ``features``, and ``deaths`` (the best estimate of fatalities in
+            the outcome's events, 0 where the source gives none; the second outcome, no
+            feature).
         units: ``unit``, ``name``, ``admin1_code``, ``latitude``, ``longitude`` of every unit.
         neighbours: ``unit``, ``neighbour`` pairs (both directions).
         neighbour_method: ``adjacency`` (from loaded boundaries) or ``distance`` (nearest
@@ -152,6 +154,7 @@ def build_panel(store: Store, spec: ForecastSpec) -> Panel:
             "unit": units.column("unit").take(found.column("uid")),
             "month": months.column("month").take(found.column("midx")),
             **{name: found.column(name) for name in names},
+            "deaths": found.column("deaths"),
         }
     )
     return Panel(
@@ -377,6 +380,9 @@ def _counts(store: Store, spec: ForecastSpec, e: ir.Table, start: dt.date) -> ir
     a, r = spec.actor, spec.rival
     measures: dict[str, Any] = {
         "y": _flag(outcome_filter(spec, e)).sum(),
+        "deaths": ibis.cases(
+            (outcome_filter(spec, e), e.fatalities_best.fill_null(0)), else_=0
+        ).sum(),
         "actor_events": _flag((e.actor1 == a) | (e.actor2 == a)).sum(),
         "state_events": _flag(_state_filter(state_spells(store, spec.country), e)).sum(),
     }
@@ -492,4 +498,4 @@ def _features(
         nb_sum12=spatial.nb_sum12.fill_null(0).cast("int64"),
     )
     out = out.filter(out.midx >= WARM_UP).join(national, "midx").join(calendar, "midx")
-    return out.select("uid", "midx", *feature_names(spec))
+    return out.select("uid", "midx", *feature_names(spec), "deaths")

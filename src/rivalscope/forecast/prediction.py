@@ -13,14 +13,16 @@ import pyarrow as pa
 
 from rivalscope.errors import InputError
 from rivalscope.forecast.backtesting import (
+    INTERVAL,
     Arrays,
     Backtest,
     OnOrigin,
+    death_features,
     earliest_start,
     run_backtest,
     spec_dict,
 )
-from rivalscope.forecast.models import LEARNERS, fit
+from rivalscope.forecast.models import LEARNERS, fit, fit_counts
 from rivalscope.forecast.models import climatology as climatology_baseline
 from rivalscope.forecast.panel import Panel, build_panel
 from rivalscope.forecast.spec import ForecastSpec, add_months, months_between
@@ -32,6 +34,9 @@ if TYPE_CHECKING:
 
 MODELS: Final = ("auto", *LEARNERS)
 DEFAULT_EVALUATE: Final = 24
+STALE_MONTHS: Final = 3
+"""A forecast is stale when its target month lies more than this many months after the last
+month of a source it read, or when it is made more than this many months after the data end."""
 
 RANKED_SCHEMA: Final = pa.schema(
     [
@@ -40,6 +45,11 @@ RANKED_SCHEMA: Final = pa.schema(
         ("name", pa.string()),
         ("probability", pa.float64()),
         ("expected_count", pa.float64()),
+        ("count_low", pa.float64()),
+        ("count_high", pa.float64()),
+        ("expected_deaths", pa.float64()),
+        ("deaths_low", pa.float64()),
+        ("deaths_high", pa.float64()),
         ("last_count", pa.int64()),
         ("events_12m", pa.int64()),
         ("climatology", pa.float64()),
@@ -57,7 +67,10 @@ class Forecast:
         calibrated: whether its probabilities went through Platt scaling (False when the
             held-out months had no event or no quiet month).
         table: every unit, most likely first: ``rank``, ``unit``, ``name``, ``probability`` (of
-            at least one event), ``expected_count``, ``last_count`` (the outcome in the last
+            at least one event), ``expected_count``, ``count_low`` and ``count_high`` (the 80%
+            prediction interval of the count's negative binomial), ``expected_deaths``,
+            ``deaths_low`` and ``deaths_high`` (the same for deaths in the outcome's events, by
+            the ``nb_glm`` model), ``last_count`` (the outcome in the last
             observed month), ``events_12m`` (in the last 12 months), ``climatology`` (the
             share of the unit's panel months with an event).
         map: ``kind`` ``choropleth`` (with ``geojson``: province polygons whose properties
@@ -67,7 +80,10 @@ class Forecast:
         backtest: the rolling-origin evaluation that chose the model and says how far to
             trust it (None when ``evaluate=0``).
         panel: what the panel was built from: units, months, neighbours, features.
-        summary: two sentences for an analyst.
+        summary: a few sentences for an analyst.
+        staleness: each source's last month, how far the target month and the day the
+            forecast was made lie past the data, ``stale`` and a ``line`` that says so (see
+            :func:`staleness`).
     """
 
     spec: ForecastSpec
@@ -78,6 +94,7 @@ class Forecast:
     backtest: Backtest | None
     panel: dict[str, Any]
     summary: str
+    staleness: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """What ``rivalscope forecast --json`` prints."""
@@ -86,6 +103,7 @@ class Forecast:
         return {
             "spec": spec_dict(self.spec),
             "target_month": f"{self.spec.target_month:%Y-%m}",
+            "staleness": self.staleness,
             "model": self.model,
             "calibrated": self.calibrated,
             "summary": self.summary,
@@ -113,6 +131,7 @@ def predict(
     refit_every: int = 1,
     on_origin: OnOrigin | None = None,
     source: str | None = None,
+    today: dt.date | None = None,
 ) -> Forecast:
     """Forecast ``horizon`` months after ``until`` for every unit of the country.
 
@@ -128,6 +147,7 @@ def predict(
         on_origin: progress callback of the backtest.
         source: the events read: a source or ``fused`` (see
             :func:`rivalscope.forecast.spec.resolve`).
+        today: the day the forecast is made, for its staleness (default: today).
 
     Raises:
         InputError: an option is out of range, or the history is too short.
@@ -178,7 +198,22 @@ def predict(
     features, counts, target_months = data.training(origin, spec.horizon)
     fitted = fit(chosen, features, counts, target_months)
     forecast = fitted.predict(data.x[:, origin])
-    table = _ranked(panel, data, forecast.probability, forecast.expected)
+    death_x, _ = death_features(data)
+    death_rows, death_counts, _ = data.training(
+        origin, spec.horizon, target=data.deaths, features=death_x
+    )
+    deaths = fit_counts(death_rows, death_counts).predict(death_x[:, origin])
+    columns = {
+        "probability": forecast.probability,
+        "expected_count": forecast.expected,
+        "count_low": forecast.distribution.quantile(INTERVAL[0]),
+        "count_high": forecast.distribution.quantile(INTERVAL[1]),
+        "expected_deaths": deaths.expected,
+        "deaths_low": deaths.distribution.quantile(INTERVAL[0]),
+        "deaths_high": deaths.distribution.quantile(INTERVAL[1]),
+    }
+    table = _ranked(panel, data, columns)
+    stale = staleness(store, spec, today)
     return Forecast(
         spec=spec,
         model=chosen,
@@ -188,10 +223,80 @@ def predict(
         backtest=evaluation,
         panel=_panel_facts(panel),
         summary=_summary(spec, chosen, table, evaluation),
+        staleness=stale,
     )
 
 
-def _ranked(panel: Panel, data: Arrays, probability: Any, expected: Any) -> pa.Table:
+def staleness(store: Store, spec: ForecastSpec, today: dt.date | None = None) -> dict[str, Any]:
+    """How fresh the data behind a forecast are.
+
+    Returns:
+        ``sources``: per source with events in the country, its ``last_month``, whether the
+        forecast ``read`` it, and ``months_before_target`` (from its last month to the target
+        month); ``data_end`` (the last month of the sources read); ``target_month``;
+        ``made`` (the day) and ``months_since_data`` (from the data end to that day's month);
+        ``stale``: a source read ends more than :data:`STALE_MONTHS` months before the target
+        month, or the forecast is made more than that many months after the data end;
+        ``reasons``; and ``line``, one sentence that says it.
+    """
+    made = today or dt.date.today()
+    e = store.table("events")
+    found = (
+        e.filter(e.country_iso3 == spec.country)
+        .group_by("source")
+        .aggregate(last=e.date_start.max())
+        .order_by("source")
+        .to_pyarrow()
+        .to_pylist()
+    )
+    target = spec.target_month
+    sources = []
+    for row in found:
+        last = row["last"].replace(day=1)
+        sources.append(
+            {
+                "source": row["source"],
+                "last_month": f"{last:%Y-%m}",
+                "read": spec.source in ("fused", row["source"]),
+                "months_before_target": months_between(last, target),
+            }
+        )
+    read = [s for s in sources if s["read"]] or sources
+    end = max(dt.date.fromisoformat(s["last_month"] + "-01") for s in read)
+    age = months_between(end, made.replace(day=1))
+    reasons = [
+        f"{s['source']} ends {s['last_month']}, {s['months_before_target']} months before "
+        f"the target month {target:%Y-%m}"
+        for s in read
+        if s["months_before_target"] > STALE_MONTHS
+    ]
+    if age > STALE_MONTHS:
+        reasons.append(
+            f"made {made:%Y-%m-%d}, {age} months after the data end {end:%Y-%m}"
+            + (": the target month is already past" if target < made.replace(day=1) else "")
+        )
+    listed = ", ".join(f"{s['source']} to {s['last_month']}" for s in read)
+    if reasons:
+        line = f"STALE: {'; '.join(reasons)} (data: {listed})."
+    else:
+        line = (
+            f"Data: {listed}; the target month {target:%Y-%m} is "
+            f"{months_between(end, target)} month(s) past the data end."
+        )
+    return {
+        "sources": sources,
+        "data_end": f"{end:%Y-%m}",
+        "target_month": f"{target:%Y-%m}",
+        "made": f"{made:%Y-%m-%d}",
+        "months_since_data": age,
+        "stale": bool(reasons),
+        "reasons": reasons,
+        "line": line,
+    }
+
+
+def _ranked(panel: Panel, data: Arrays, columns: dict[str, Any]) -> pa.Table:
+    probability, expected = columns["probability"], columns["expected_count"]
     origin = len(data.months) - 1
     sum12 = panel.features.index("y_sum12")
     names = dict(
@@ -210,8 +315,7 @@ def _ranked(panel: Panel, data: Arrays, probability: Any, expected: Any) -> pa.T
             "rank": rank,
             "unit": data.units[i],
             "name": names[data.units[i]] or data.units[i],
-            "probability": float(probability[i]),
-            "expected_count": float(expected[i]),
+            **{name: float(values[i]) for name, values in columns.items()},
             "last_count": int(data.y[i, origin]),
             "events_12m": int(data.x[i, origin, sum12]),
             "climatology": float(history[i]),

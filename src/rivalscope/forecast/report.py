@@ -27,6 +27,20 @@ HEADERS: Final = {
     "mse_log": "MSE log",
     "crps": "CRPS",
     "roc_auc": "ROC AUC",
+    "coverage_80": "80% coverage",
+    "width_80": "80% width",
+    "recall_at_k": "recall at top k",
+    "count_low": "count 10%",
+    "count_high": "count 90%",
+    "expected_deaths": "deaths",
+    "deaths_low": "deaths 10%",
+    "deaths_high": "deaths 90%",
+    "best_baseline": "best baseline",
+    "baseline_value": "baseline score",
+    "model_value": "model score",
+    "better_when": "better when",
+    "low": "95% low",
+    "high": "95% high",
 }
 SCALE: Final = "Reds"
 MODEL_COLORS: Final = {
@@ -34,6 +48,10 @@ MODEL_COLORS: Final = {
     "glm": "#e08214",
     "persistence": COLORS["rival"],
     "climatology": COLORS["other"],
+    "rolling_12": "#1a9850",
+    "rolling_36": "#66bd63",
+    "views_last12": "#7570b3",
+    "logit_lags": "#e7298a",
 }
 
 
@@ -158,6 +176,13 @@ def _points(geometry: dict[str, Any]) -> list[Any]:
     return [point for ring in outer_rings(geometry) for point in ring]
 
 
+def _shown_models(backtest: Backtest) -> list[str]:
+    """The chosen model and the baselines that are best on some score (persistence always)."""
+    best = backtest.comparisons.column("best_baseline").to_pylist()
+    names = [backtest.chosen, "persistence"]
+    return names + [n for n in dict.fromkeys(best) if n is not None and n not in names]
+
+
 def reliability_figure(backtest: Backtest) -> go.Figure:
     """Observed share of events against the forecast probability, per model and bin."""
     rows = backtest.reliability.to_pylist()
@@ -174,7 +199,7 @@ def reliability_figure(backtest: Backtest) -> go.Figure:
         name="perfectly calibrated",
         hoverinfo="skip",
     )
-    for model in backtest.metrics.column("model").to_pylist():
+    for model in _shown_models(backtest):
         picked = [r for r in rows if r["model"] == model]
         figure.add_scatter(
             x=[r["mean_probability"] for r in picked],
@@ -210,7 +235,7 @@ def monthly_figure(backtest: Backtest) -> go.Figure:
         name="observed",
         marker_color="#cfcfcf",
     )
-    for model in (backtest.chosen, "persistence", "climatology"):
+    for model in _shown_models(backtest):
         picked = [r for r in rows if r["model"] == model]
         figure.add_scatter(
             x=[r["month"] for r in picked],
@@ -229,8 +254,20 @@ def _number(value: Any, column: str) -> str:
         return f"{value:.1%}"
     if isinstance(value, bool):
         return "yes" if value else ""
+    if column == "coverage_80" and isinstance(value, float):
+        return f"{value:.0%}"
+    if column in ("count_low", "count_high", "deaths_low", "deaths_high") and isinstance(
+        value, float
+    ):
+        return f"{value:.0f}"
     if isinstance(value, float):
-        return f"{value:.3f}" if column != "expected_count" else f"{value:.2f}"
+        if column in ("difference", "low", "high"):
+            return f"{value:+.4f}"
+        return (
+            f"{value:.3f}"
+            if column not in ("expected_count", "expected_deaths")
+            else f"{value:.2f}"
+        )
     if isinstance(value, dt.date):
         return f"{value:%Y-%m}"
     if isinstance(value, int):
@@ -245,9 +282,31 @@ def _table(title: str, rows: pa.Table, limit: int = MAX_ROWS) -> dict[str, Any]:
 
 
 def _backtest_section(backtest: Backtest) -> dict[str, Any]:
+    onset = backtest.onset
+    deaths = backtest.fatalities
     return {
         "summary": backtest.summary,
         "metrics": _table("scores", backtest.metrics),
+        "comparisons": _table("the model against the best baseline", backtest.comparisons),
+        "onset": {
+            "facts": (
+                f"{onset['forecasts']:,} forecasts for units with no event in the 12 months up "
+                f"to the origin; {onset['events']:,} of them had an event (base rate "
+                + ("n/a" if onset["base_rate"] is None else f"{onset['base_rate']:.1%}")
+                + f"). Recall at top k: the share of onsets among the {onset['top_k']} most "
+                "probable quiet units of their month (ties shared)."
+            ),
+            "metrics": _table("onset scores", onset["metrics"]),
+            "comparisons": _table(
+                "onsets: the model against the best baseline", onset["comparisons"]
+            ),
+        },
+        "fatalities": {
+            "metrics": _table("deaths: scores", deaths["metrics"]),
+            "comparisons": _table(
+                "deaths: nb_glm against the best baseline", deaths["comparisons"]
+            ),
+        },
         "figures": [
             ("reliability", figure_json(reliability_figure(backtest))),
             ("monthly", figure_json(monthly_figure(backtest))),
@@ -273,6 +332,7 @@ def render_forecast(forecast: Forecast) -> str:
         spec=spec,
         heading=f"Forecast for {spec.target_month:%Y-%m}",
         summary=forecast.summary,
+        staleness=forecast.staleness,
         forecast={
             "map": figure_json(map_figure(forecast)),
             "map_kind": forecast.map["kind"],
@@ -293,6 +353,7 @@ def render_backtest(backtest: Backtest) -> str:
         spec=spec,
         heading=f"Backtest {backtest.start:%Y-%m} to {backtest.end:%Y-%m}",
         summary=backtest.summary,
+        staleness=None,
         forecast=None,
         backtest=_backtest_section(backtest),
         panel=None,
