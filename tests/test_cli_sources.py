@@ -275,7 +275,7 @@ def test_forecast_reads_the_source_chosen(world: World, source: str) -> None:
         "--evaluate", "0", "--model", "glm", "--json",
     )  # fmt: skip
     assert result["spec"]["source"] == source
-    assert f"events involving TALIBAN ({source} events)" in result["summary"]
+    assert f"events involving Taliban ({source} events)" in result["summary"]
     panel = result["panel"]
     assert panel["events"] + panel["events_outside_units"] == world.taliban_events(source)
 

@@ -154,3 +154,20 @@ def test_a_store_from_before_roles_is_given_them_and_reingests_unchanged(
         assert (again.rows_unchanged, again.rows_stored) == (3, 0)
         fused = store.events(source="fused").to_pylist()
         assert {row["initiator"] for row in fused} == {None, "actor1"}
+
+
+def test_influence_is_the_work_of_actor1_in_every_source(store: rs.Store) -> None:
+    from rivalscope.roles import INFLUENCE_DIRECTED
+    from rivalscope.schema import INFLUENCE_TYPES
+
+    assert INFLUENCE_DIRECTED == INFLUENCE_TYPES
+    rows = pa.table(
+        {
+            "event_id": [f"text:{kind}" for kind in INFLUENCE_TYPES],
+            "date_start": pa.array(["2019-01-01"] * 5, pa.string()).cast(pa.date32()),
+            "event_type": list(INFLUENCE_TYPES),
+            "actor1": ["ISKP"] * 5,
+        }
+    )
+    store.write_rows("events", rows, source="text")
+    assert set(initiators(store).values()) == {"actor1"}

@@ -18,6 +18,9 @@ Per source:
   the perpetrator of an ``attack`` and the state of a ``state_operation`` as actor 1:
   ``actor1``; clashes and everything else: no initiator.
 * Any other source: as coded text, unless its rows carry ``initiator`` themselves.
+* Every source: an influence activity (propaganda, proselytization, extortion, governance,
+  recruitment: :data:`rivalscope.schema.INFLUENCE_TYPES`) is the work of its actor 1:
+  ``actor1``.
 
 The rule reads only canonical columns, so it is applied alike when a file is ingested, when
 code writes rows and when an older store is migrated.
@@ -36,6 +39,14 @@ UCDP_DIRECTED: Final = ("one-sided",)
 """UCDP violence types (as stored in ``source_event_type``) whose side_a is the perpetrator."""
 CODED_DIRECTED: Final = ("attack", "state_operation")
 """Event types whose actor 1 acted, in sources that code events themselves (text, sim)."""
+INFLUENCE_DIRECTED: Final = (
+    "propaganda",
+    "proselytization",
+    "extortion",
+    "governance",
+    "recruitment",
+)
+"""Event types whose actor 1 acted, in every source (the influence types of the schema)."""
 
 
 def _quoted(values: tuple[str, ...]) -> str:
@@ -46,7 +57,8 @@ def initiator_sql(source: str, source_event_type: str, event_type: str) -> str:
     """SQL giving an event's ``initiator`` by the rule above, from its source's name, its
     source's own event type and its canonical event type (SQL expressions)."""
     return (
-        f"CASE WHEN {source} = 'ucdp' THEN CASE WHEN {source_event_type} IN "
+        f"CASE WHEN {event_type} IN ({_quoted(INFLUENCE_DIRECTED)}) THEN 'actor1' "
+        f"WHEN {source} = 'ucdp' THEN CASE WHEN {source_event_type} IN "
         f"({_quoted(UCDP_DIRECTED)}) THEN 'actor1' END "
         f"WHEN {source} = 'acled' THEN CASE WHEN {source_event_type} IN "
         f"({_quoted(ACLED_DIRECTED)}) THEN 'actor1' END "

@@ -88,7 +88,11 @@ def test_forecast_page_with_province_shapes(choropleth_store: rs.Store, tmp_path
         {"page": "forecast-choropleth.png", "section#forecast": "forecast-where-next.png"},
         charts=3,
     )
-    assert found["title"] == "Rivalscope forecast: events involving ISKP (ucdp events) in 2016-09"
+    assert (
+        found["title"]
+        == "Rivalscope forecast: events involving Islamic State Khorasan Province "
+        "(ucdp events) in 2016-09"
+    )
     assert "<script>document.title='PWNED'</script>" in str(found["text"]), "shown as text"
     assert found["rows"] == 34
     assert found["scores"] == 8, "two learned models and six baselines"
@@ -107,7 +111,7 @@ def test_forecast_page_with_tiles_and_backtest_page(synth_store: rs.Store, tmp_p
     page = write_html(check, tmp_path / "backtest.html")
     shown = look(page, {"page": "forecast-backtest.png"}, charts=2)
     assert shown["title"] == (
-        "Rivalscope forecast: backtest of events involving TALIBAN (fused events)"
+        "Rivalscope forecast: backtest of events involving Taliban (fused events)"
     )
     assert shown["scores"] == 8 and shown["rows"] == 0
     assert "Onsets: violence where there was none" in str(shown["text"])

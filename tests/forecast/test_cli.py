@@ -86,7 +86,11 @@ def test_forecast_human_output_and_horizon(db: Path, tmp_path: Path) -> None:
     args += ["--model", "glm", "--top", "5", "--html", str(page)]
     done = CliRunner().invoke(app, args, env={"COLUMNS": "200", "NO_COLOR": "1"})
     assert done.exit_code == 0, done.stderr
-    assert "clashes between ISKP and TALIBAN (fused events) in 2022-08 (glm)" in done.stdout
+    assert (
+        "clashes between Islamic State Khorasan Province and Taliban (fused events) in "
+        "2022-08 (glm)"
+        in " ".join(done.stdout.split())
+    )
     ranks = re.findall(r"^│ (\d+)\s+│ AF-", done.stdout, flags=re.MULTILINE)
     assert ranks == ["1", "2", "3", "4", "5"]
     for model in ("glm *", *BASELINES):
@@ -102,7 +106,7 @@ def test_backtest_prints_the_table(db: Path) -> None:
         "forecast", "backtest", "--db", str(db), "--actor", "TALIBAN", "--start", "2023-05",
         "--end", "2023-06",
     )  # fmt: skip
-    assert "Backtest 2023-05..2023-06: events involving TALIBAN (fused events)" in done.stdout
+    assert "Backtest 2023-05..2023-06: events involving Taliban (fused events)" in done.stdout
     rows = re.findall(r"^│ (\w+)(?: \*)?\s+│ (\d\.\d{3}) │", done.stdout, flags=re.MULTILINE)
     assert [name for name, _ in rows] == MODELS
     assert done.stdout.count(" * ") + done.stdout.count("* │") >= 1

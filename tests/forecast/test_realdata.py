@@ -276,7 +276,10 @@ def test_iskp_backtest_prints_the_table(real_db: Path) -> None:
         "forecast", "backtest", "--db", str(real_db), "--actor", "ISKP", "--start", START,
         "--end", END, "--model", "glm", "--refit-every", "6",
     )  # fmt: skip
-    assert f"Backtest {START}..{END}: events involving ISKP (ucdp events)" in done.stdout
+    assert (
+        f"Backtest {START}..{END}: events involving Islamic State Khorasan Province (ucdp events)"
+        in " ".join(done.stdout.split())
+    )
     rows = {name: float(b) for name, _, b, _, _ in ROW.findall(done.stdout)}
     assert set(rows) >= {"glm", "persistence", "rolling_12", "views_last12", "logit_lags"}
     assert "against the best baseline per score" in done.stdout

@@ -208,19 +208,8 @@ class Dyad:
 
     @cached_property
     def names(self) -> dict[str, str]:
-        """Every actor's display name by id: a registered actor's in short form
-        (:func:`short_name`) unless two would read alike, an unregistered one's as its source
-        wrote it."""
-        actors = self.store.table("actors").select("actor_id", "name", "registered")
-        rows = actors.to_pyarrow().to_pylist()
-        short = {
-            r["actor_id"]: short_name(r["name"]) if r["registered"] else r["name"] for r in rows
-        }
-        taken: dict[str, int] = {}
-        for name in short.values():
-            taken[name] = taken.get(name, 0) + 1
-        full = {r["actor_id"]: r["name"] for r in rows}
-        return {i: n if taken[n] == 1 else full[i] for i, n in short.items()}
+        """Every actor's display name by id (:func:`display_names`)."""
+        return display_names(self.store)
 
     def name(self, actor_id: str | None) -> str:
         """The display name of ``actor_id`` (the id itself when the store has no such actor)."""
@@ -273,6 +262,20 @@ class Dyad:
         if not cases:
             return ibis.null().cast("string")
         return ibis.cases(*cases, else_=ibis.null().cast("string"))
+
+
+def display_names(store: Store) -> dict[str, str]:
+    """Every actor's display name by id: a registered actor's in short form
+    (:func:`short_name`) unless two would read alike, an unregistered one's as its source
+    wrote it."""
+    actors = store.table("actors").select("actor_id", "name", "registered")
+    rows = actors.to_pyarrow().to_pylist()
+    short = {r["actor_id"]: short_name(r["name"]) if r["registered"] else r["name"] for r in rows}
+    taken: dict[str, int] = {}
+    for name in short.values():
+        taken[name] = taken.get(name, 0) + 1
+    full = {r["actor_id"]: r["name"] for r in rows}
+    return {i: n if taken[n] == 1 else full[i] for i, n in short.items()}
 
 
 def short_name(name: str) -> str:

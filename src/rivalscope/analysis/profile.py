@@ -15,6 +15,7 @@ from rivalscope.analysis import (
     defections,
     harm,
     hotspots,
+    influence,
     network,
     phases,
     spread,
@@ -33,6 +34,7 @@ SECTION_MODULES: dict[str, ModuleType] = {
     "timeline": timeline,
     "spread": spread,
     "targets": targets,
+    "influence": influence,
     "phases": phases,
     "harm": harm,
     "defections": defections,
@@ -55,6 +57,7 @@ class Profile:
     timeline: timeline.Timeline
     spread: spread.Spread
     targets: targets.Targets
+    influence: influence.Influence
     phases: phases.Phases
     harm: harm.Harm
     defections: defections.Defections

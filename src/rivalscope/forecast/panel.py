@@ -325,7 +325,10 @@ def outcome_filter(spec: ForecastSpec, e: ir.Table) -> ir.BooleanValue:
             ((e.actor1 == a) & (e.actor2 == r)) | ((e.actor1 == r) & (e.actor2 == a))
         )
     if spec.outcome == "attack":
-        return (e.actor1 == a) & (e.event_type == "attack")
+        acted = ((e.initiator == "actor1") & (e.actor1 == a)) | (
+            (e.initiator == "actor2") & (e.actor2 == a)
+        )
+        return acted & (e.event_type == "attack")
     return (e.actor1 == a) | (e.actor2 == a)
 
 

@@ -88,6 +88,8 @@ class ForecastSpec:
     until: dt.date
     phases: tuple[Phase, ...] = field(default_factory=tuple)
     source: str = "fused"
+    names: dict[str, str] = field(default_factory=dict)
+    """Display names of the actor and rival by id (the ids where absent)."""
 
     @property
     def target_month(self) -> dt.date:
@@ -95,14 +97,17 @@ class ForecastSpec:
         return add_months(self.until, self.horizon)
 
     def describe(self) -> str:
-        """The outcome in words with the events read, e.g. ``attacks by ISKP (ucdp events)``
-        or ``clashes between ISKP and TALIBAN (fused events)``."""
+        """The outcome in words with the events read, e.g. ``attacks by Islamic State Khorasan
+        Province (ucdp events)`` or ``clashes between Islamic State Khorasan Province and
+        Taliban (fused events)``."""
+        actor = self.names.get(self.actor, self.actor)
+        rival = self.names.get(self.rival or "", self.rival)
         if self.outcome == "clash":
-            words = f"clashes between {self.actor} and {self.rival}"
+            words = f"clashes between {actor} and {rival}"
         elif self.outcome == "attack":
-            words = f"attacks by {self.actor}"
+            words = f"attacks by {actor}"
         else:
-            words = f"events involving {self.actor}"
+            words = f"events involving {actor}"
         return f"{words} ({self.source} events)"
 
 
@@ -143,7 +148,7 @@ def resolve(
         NotFoundError: an actor or the country is unknown.
     """
     import rivalscope.fusion as fusion
-    from rivalscope.analysis.context import default_phases, load_phases
+    from rivalscope.analysis.context import default_phases, display_names, load_phases
 
     if outcome not in OUTCOMES:
         raise InputError(f"use one of {', '.join(OUTCOMES)}, not {outcome!r}", parameter="outcome")
@@ -216,4 +221,5 @@ def resolve(
         until=last_month,
         phases=chosen,
         source=chosen_source,
+        names={i: n for i, n in display_names(store).items() if i in (actor_id, rival_id)},
     )

@@ -4,6 +4,7 @@ their display names (:func:`actor_name`), never by their ids."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from typing import TYPE_CHECKING, Any
 
@@ -50,17 +51,129 @@ def new_figure(**layout: Any) -> go.Figure:
     return figure
 
 
+WINDOW_PAD = dt.timedelta(days=16)
+"""How far a time chart's x-range reaches past the dyad's first and last month (half a bar)."""
+
+
+def dyad_window(profile: Profile) -> tuple[dt.date, dt.date] | None:
+    """The dyad's own window: the first and the last month (their first days) in which the two
+    have an event between them (None when they have none). Time charts are clipped to it."""
+    between = profile.dyad.between()
+    found = between.aggregate(
+        first=between.date_start.min(), last=between.date_start.max()
+    ).to_pyarrow()
+    first, last = found.column("first")[0].as_py(), found.column("last")[0].as_py()
+    if first is None or last is None:
+        return None
+    return first.replace(day=1), last.replace(day=1)
+
+
+def x_range(window: tuple[dt.date, dt.date]) -> list[str]:
+    """A time chart's x-range over ``window`` (months), padded by :data:`WINDOW_PAD`."""
+    return [(window[0] - WINDOW_PAD).isoformat(), (window[1] + WINDOW_PAD).isoformat()]
+
+
+def count_axis(top: float, **axis: Any) -> dict[str, Any]:
+    """A y-axis of counts: whole-number ticks (1, 2, 5, 10, 20, 50, ... apart, at most about
+    five), from zero."""
+    step = 1
+    while top / step > 5:
+        for factor in (2, 2.5, 2):
+            step = int(step * factor)
+            if top / step <= 5:
+                break
+    return {
+        "rangemode": "tozero",
+        "tick0": 0,
+        "dtick": step,
+        "tickformat": ",d",
+        "range": [0, max(1, top) * 1.08],
+        **axis,
+    }
+
+
+def _in_window(
+    monthly: dict[str, list[Any]], window: tuple[dt.date, dt.date] | None
+) -> dict[str, list[Any]]:
+    if window is None or not monthly.get("month"):
+        return monthly
+    keep = [i for i, month in enumerate(monthly["month"]) if window[0] <= month <= window[1]]
+    return {column: [values[i] for i in keep] for column, values in monthly.items()}
+
+
+def _phase_labels(figure: go.Figure, profile: Profile, window: tuple[dt.date, dt.date]) -> None:
+    """Shade every other phase and name each phase that overlaps the window above the chart:
+    numbered, on two staggered rows, its name cut to the room its band leaves (the full name
+    and dates on hover)."""
+    first, last = window[0] - WINDOW_PAD, window[1] + WINDOW_PAD
+    span = max(1, (last - first).days)
+    for number, phase in enumerate(profile.dyad.phases, start=1):
+        start, end = phase.start, phase.end or last
+        if end <= first or start >= last:
+            continue
+        start, end = max(start, first), min(end, last)
+        if number % 2 == 1:
+            figure.add_vrect(
+                x0=start.isoformat(),
+                x1=end.isoformat(),
+                fillcolor=COLORS["band"],
+                opacity=0.7,
+                layer="below",
+                line_width=0,
+            )
+        room = int(PLOT_WIDTH_CHARS * 2 * (end - start).days / span)
+        name = plot_text(phase.name)
+        text = f"{number}. {name}" if len(name) + 4 <= room else f"{number}. {name[: room - 5]}…"
+        if room < 8:
+            text = str(number)
+        until = f" to {phase.end}" if phase.end else ""
+        figure.add_annotation(
+            x=(start + (end - start) / 2).isoformat(),
+            y=1.0 if number % 2 else 1.075,
+            yref="paper",
+            text=text,
+            hovertext=f"{number}. {name}: {phase.start}{until}",
+            showarrow=False,
+            xanchor="center",
+            yanchor="bottom",
+            font={"size": 10, "color": "#555"},
+        )
+
+
+PLOT_WIDTH_CHARS = 150
+"""About how many 10px characters fit across a chart on the page (1000px wide)."""
+
+
 def timeline(profile: Profile) -> go.Figure:
-    """Monthly clashes (bars), clash deaths (line) and each side's attacks, with phase bands."""
-    dyad, monthly = profile.dyad, profile.timeline.monthly.to_pydict()
+    """Monthly clashes (bars), clash deaths (line) and each side's attacks over the dyad's own
+    window (:func:`dyad_window`), with phase bands and each source's coverage shaded."""
+    dyad = profile.dyad
+    window = dyad_window(profile)
+    monthly = _in_window(profile.timeline.monthly.to_pydict(), window)
     windows = coverage_windows(profile)
     strip = min(0.3, 0.07 * len(windows))
-    figure = new_figure(
-        height=LAYOUT["height"] + 26 * len(windows),
-        yaxis={"title": "events per month", "domain": [strip + 0.06 if windows else 0, 1]},
-        yaxis2={"title": "deaths", "overlaying": "y", "side": "right"},
-    )
     months = monthly.get("month", [])
+    counts = [
+        v
+        for column in ("clashes", "attacks_by_actor", "attacks_by_rival")
+        for v in monthly.get(column, [])
+    ]
+    deaths = monthly.get("clash_deaths", [])
+    figure = new_figure(
+        height=LAYOUT["height"] + 26 * len(windows) + 30,
+        margin={**LAYOUT["margin"], "t": 64},
+        yaxis=count_axis(
+            max(counts, default=1),
+            title="events per month",
+            domain=[strip + 0.06 if windows else 0, 1],
+        ),
+        yaxis2=count_axis(
+            max(deaths, default=1), title="deaths", overlaying="y", side="right", showgrid=False
+        ),
+        meta={"window": [d.isoformat() for d in window] if window else None},
+    )
+    if window is not None:
+        figure.update_layout(xaxis={"range": x_range(window), "type": "date"})
     figure.add_bar(
         x=months, y=monthly.get("clashes", []), name="clashes between them", marker_color="#444"
     )
@@ -80,34 +193,14 @@ def timeline(profile: Profile) -> go.Figure:
     )
     figure.add_scatter(
         x=months,
-        y=monthly.get("clash_deaths", []),
+        y=deaths,
         mode="lines",
         yaxis="y2",
-        name="deaths in clashes",
+        name="deaths in clashes (right axis)",
         line={"color": "#999", "dash": "dot"},
     )
-    for index, phase in enumerate(dyad.phases):
-        if index % 2 == 0 and months:
-            end = phase.end or max(months)
-            figure.add_vrect(
-                x0=phase.start,
-                x1=end,
-                fillcolor=COLORS["band"],
-                opacity=0.6,
-                layer="below",
-                line_width=0,
-            )
-        figure.add_annotation(
-            x=phase.start,
-            y=1.0,
-            yref="paper",
-            text=phase.name[:28],
-            showarrow=False,
-            xanchor="left",
-            yanchor="bottom",
-            font={"size": 9, "color": "#666"},
-            textangle=-20,
-        )
+    if window is not None:
+        _phase_labels(figure, profile, window)
     _draw_coverage(figure, windows, strip)
     return figure
 
@@ -196,11 +289,46 @@ def _scale(values: list[float]) -> list[str]:
     ]
 
 
+def _colorbar(figure: go.Figure, values: list[float], title: str) -> None:
+    """The map's legend: a color bar from 0 to the largest value, in :func:`_scale`'s colors
+    (an invisible trace carries it)."""
+    top = max(values) if values and max(values) > 0 else 1
+    steps = [0.0, 0.25, 0.5, 0.75, 1.0]
+    scale = [[0.0, "#f7f7f7"], [0.001, sample_colorscale("Reds", [0.15])[0]]] + [
+        [step, sample_colorscale("Reds", [0.15 + 0.85 * step])[0]] for step in steps[1:]
+    ]
+    figure.add_scatter(
+        x=[None],
+        y=[None],
+        mode="markers",
+        hoverinfo="skip",
+        showlegend=False,
+        name=title,
+        marker={
+            "color": [0],
+            "colorscale": scale,
+            "cmin": 0,
+            "cmax": top,
+            "showscale": True,
+            "colorbar": {
+                "title": {"text": title, "side": "right"},
+                "thickness": 14,
+                "len": 0.7,
+                "tickformat": ",d",
+                "dtick": count_axis(top)["dtick"],
+            },
+        },
+    )
+
+
 def spread_map(profile: Profile) -> go.Figure:
     """A choropleth of clashes per province when boundaries are loaded, else the tile grid."""
     spread = profile.spread
     if spread.geojson:
-        return _choropleth(spread.geojson)
+        figure = _choropleth(spread.geojson)
+        values = [f["properties"].get("clashes", 0) for f in spread.geojson.get("features", [])]
+        _colorbar(figure, values, "clashes between them")
+        return figure
     tiles = spread.tiles.to_pylist()
     figure = new_figure(
         height=440,
@@ -236,6 +364,7 @@ def spread_map(profile: Profile) -> go.Figure:
             ],
         },
     )
+    _colorbar(figure, [t["clashes"] for t in tiles], "clashes between them")
     return figure
 
 
@@ -296,15 +425,53 @@ def targets(profile: Profile) -> go.Figure:
     return figure
 
 
+def wrap(text: str, width: int = 30) -> str:
+    """Text broken into lines of at most about ``width`` characters at spaces (``<br>``)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def influence(profile: Profile) -> go.Figure:
+    """Each side's influence activities over the whole window, by kind (stacked events)."""
+    rows = [r for r in profile.influence.counts.to_pylist() if r.get("phase") == "all"]
+    figure = new_figure(barmode="stack", xaxis={"title": "events", "tickformat": ",d"})
+    for kind in sorted({r["event_type"] for r in rows}):
+        picked = [r for r in rows if r["event_type"] == kind]
+        figure.add_bar(
+            y=[plot_text(profile.dyad.name(r["side"])) for r in picked],
+            x=[r["events"] for r in picked],
+            orientation="h",
+            name=plot_text(kind),
+        )
+    return figure
+
+
 def phases(profile: Profile) -> go.Figure:
     """Rate ratios (after / before) with 95% intervals at each phase boundary, per measure."""
     rows = profile.phases.boundaries.to_pylist()
-    figure = new_figure(xaxis={"title": "rate ratio, after / before (log scale)", "type": "log"})
+    shown = {r["boundary"] for r in rows if r["rate_ratio"]}
+    figure = new_figure(
+        height=max(300, 150 + 80 * len(shown)),
+        xaxis={
+            "title": "rate ratio, after / before (log scale)",
+            "type": "log",
+            "exponentformat": "none",
+        },
+        yaxis={"automargin": True, "tickfont": {"size": 11}},
+        margin={**LAYOUT["margin"], "l": 10},
+        scattermode="group",
+        scattergap=0.5,
+    )
 
     def label(row: dict[str, Any]) -> str:
         edge = row.get("coverage_edge")
         marked = f" ⚠ {plot_text(str(edge).upper())} coverage edge" if edge else ""
-        return f"{plot_text(row['after'][:30])} ({row['boundary']}){marked}"
+        return f"{wrap(plot_text(row['after']))}<br>({row['boundary']}){marked}"
 
     d = profile.dyad
     named = {
@@ -329,7 +496,9 @@ def phases(profile: Profile) -> go.Figure:
                 "arrayminus": [r["rate_ratio"] - r["ci_low"] for r in picked],
             },
             mode="markers",
+            orientation="h",
             name=plot_text(name),
+            offsetgroup=measure,
         )
     if any(r.get("coverage_edge") and r["rate_ratio"] for r in rows):
         figure.add_scatter(
@@ -411,34 +580,138 @@ def defections(profile: Profile) -> go.Figure:
     return figure
 
 
+def _province_layer(profile: Profile) -> tuple[list[Any], list[Any], list[dict[str, Any]]]:
+    """The provinces under a map: their outlines as one line path (``x``, ``y``, None between
+    rings) when boundaries are loaded, and their centres (``name``, ``latitude``,
+    ``longitude``)."""
+    xs: list[Any] = []
+    ys: list[Any] = []
+    geojson = profile.spread.geojson or {}
+    for feature in geojson.get("features", []):
+        for ring in outer_rings(feature["geometry"]):
+            xs += [point[0] for point in ring] + [None]
+            ys += [point[1] for point in ring] + [None]
+    centres = [
+        row
+        for row in profile.dyad.provinces().to_pylist()
+        if row.get("latitude") is not None and row.get("longitude") is not None
+    ]
+    return xs, ys, centres
+
+
+HOTSPOT_SYMBOLS = ("circle", "diamond")
+"""Each side's marker on the hotspot map (actor, rival): told apart without color too."""
+
+
 def hotspots(profile: Profile) -> go.Figure:
-    """Cluster centres of each side's attacks on plain lon/lat axes, sized by events."""
+    """Each side's attack hotspots (cluster centres, sized by attacks) side by side, one panel
+    per side over the province outlines (or, without boundaries, the province centres)."""
+    from plotly.subplots import make_subplots
+
     rows = profile.hotspots.clusters.to_pylist()
-    figure = new_figure(
-        height=420, xaxis={"title": "longitude"}, yaxis={"title": "latitude", "scaleanchor": "x"}
+    d = profile.dyad
+    sides = ((d.actor, COLORS["actor"]), (d.rival, COLORS["rival"]))
+    names = [actor_name(profile, side) for side, _ in sides]
+    figure = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=[f"{name}: attack hotspots" for name in names],
+        horizontal_spacing=0.04,
     )
-    for side, color in (
-        (profile.dyad.actor, COLORS["actor"]),
-        (profile.dyad.rival, COLORS["rival"]),
+    figure.update_layout(
+        **{**LAYOUT, "height": 460, "margin": {"l": 10, "r": 10, "t": 40, "b": 40}}
+    )
+    xs, ys, centres = _province_layer(profile)
+    picked_all = [r for r in rows if r["side"] in (d.actor, d.rival)]
+    if not picked_all:
+        return figure
+    largest = max(r["events"] for r in picked_all)
+    for column, ((side, color), name, symbol) in enumerate(
+        zip(sides, names, HOTSPOT_SYMBOLS, strict=True), start=1
     ):
-        picked = [r for r in rows if r["side"] == side]
-        shown = actor_name(profile, side)
+        if xs:
+            figure.add_scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": "#b5b5b5", "width": 0.8},
+                hoverinfo="skip",
+                name="province outlines",
+                legendgroup="provinces",
+                showlegend=column == 1,
+                row=1,
+                col=column,
+            )
+        if centres:
+            figure.add_scatter(
+                x=[c["longitude"] for c in centres],
+                y=[c["latitude"] for c in centres],
+                mode="markers" if xs else "markers+text",
+                text=[plot_text(c["name"]) for c in centres],
+                textposition="bottom center",
+                textfont={"size": 8, "color": "#888"},
+                marker={"size": 3 if xs else 5, "color": "#aaa"},
+                hovertext=[plot_text(c["name"]) for c in centres],
+                hoverinfo="text",
+                name="province centres",
+                legendgroup="centres",
+                showlegend=column == 1 and not xs,
+                row=1,
+                col=column,
+            )
+        picked = sorted(
+            (r for r in rows if r["side"] == side), key=lambda r: r["events"], reverse=True
+        )
+        if not picked:
+            figure.add_annotation(
+                text=f"No hotspot of {name}'s attacks",
+                showarrow=False,
+                x=0.5,
+                y=0.5,
+                xref=f"x{column if column > 1 else ''} domain",
+                yref=f"y{column if column > 1 else ''} domain",
+                font={"color": "#777"},
+            )
         figure.add_scatter(
             x=[r["longitude"] for r in picked],
             y=[r["latitude"] for r in picked],
             mode="markers",
-            name=f"{shown} attack clusters",
+            name=f"{name} attack hotspots (size: attacks, largest {largest:,})",
             marker={
-                "size": [8 + min(40, r["events"]) for r in picked],
+                "size": [8 + 34 * (r["events"] / largest) ** 0.5 for r in picked],
                 "color": color,
-                "opacity": 0.6,
+                "opacity": 0.65,
+                "symbol": symbol,
+                "line": {"color": "white", "width": 1},
             },
             hovertext=[
-                f"{shown} #{r['cluster']}: {r['events']} attacks, {r['deaths']} deaths, "
-                f"{r['radius_km']:.1f} km"
+                f"{name} #{r['cluster']}: {r['events']:,} attacks, {r['deaths']:,} deaths, "
+                f"radius {r['radius_km']:.1f} km, {plot_text(r.get('admin1_code') or '')}"
                 for r in picked
             ],
             hoverinfo="text",
+            row=1,
+            col=column,
+        )
+    lons = [x for x in xs if x is not None] or [c["longitude"] for c in centres]
+    lats = [y for y in ys if y is not None] or [c["latitude"] for c in centres]
+    lons += [r["longitude"] for r in picked_all]
+    lats += [r["latitude"] for r in picked_all]
+    pad = 0.4
+    for column in (1, 2):
+        suffix = "" if column == 1 else str(column)
+        figure.update_layout(
+            {
+                f"xaxis{suffix}": {
+                    "visible": False,
+                    "range": [min(lons) - pad, max(lons) + pad],
+                },
+                f"yaxis{suffix}": {
+                    "visible": False,
+                    "range": [min(lats) - pad, max(lats) + pad],
+                    "scaleanchor": f"x{suffix}",
+                },
+            }
         )
     return figure
 
@@ -475,15 +748,22 @@ def network(profile: Profile) -> go.Figure:
     return figure
 
 
+def has_data(trace: Any) -> bool:
+    """Whether a trace draws anything (a Sankey its nodes, any other trace its x values; the
+    invisible carrier of a color bar does not count)."""
+    if isinstance(trace, go.Sankey):
+        return bool(trace.node.label)
+    return any(x is not None for x in (trace.x or ()))
+
+
+def is_empty(figure: go.Figure) -> bool:
+    """Whether a figure has nothing to draw (the report then says so in one sentence)."""
+    return not any(has_data(trace) for trace in figure.data)
+
+
 def _empty(figure: go.Figure, message: str) -> go.Figure:
     """Say so on the chart when a section has nothing to draw."""
-
-    def has_data(trace: Any) -> bool:
-        if isinstance(trace, go.Sankey):
-            return bool(trace.node.label)
-        return bool(len(trace.x or ()))
-
-    if any(has_data(trace) for trace in figure.data):
+    if not is_empty(figure):
         return figure
     figure.update_layout(xaxis={"visible": False}, yaxis={"visible": False}, height=120)
     figure.add_annotation(
@@ -506,14 +786,52 @@ def _with_empty_note(draw: Any, message: str) -> Any:
     return drawn
 
 
-FIGURES = {
+EMPTY_NOTES = {
+    "timeline": "No event between the two is recorded in the window.",
+    "spread": "No clash between the two has a province.",
+    "targets": "No attacks by either side in the window.",
+    "influence": "No influence activity by either side is recorded.",
+    "phases": "No phase boundary falls inside the data.",
+    "harm": "No province can be compared before and after a clash.",
+    "defections": "No defection records involve either side.",
+    "hotspots": "No cluster of attacks at these settings.",
+    "network": "No ally and no actor active nearby for either side.",
+}
+"""What a section says, in one sentence, when its chart has nothing to draw."""
+
+DRAW = {
     "timeline": timeline,
     "spread": spread_map,
-    "targets": _with_empty_note(targets, "No attacks by either side in the window."),
-    "phases": _with_empty_note(phases, "No phase boundary falls inside the data."),
-    "harm": _with_empty_note(harm, "No province can be compared before and after a clash."),
-    "defections": _with_empty_note(defections, "No defection records involve either side."),
-    "hotspots": _with_empty_note(hotspots, "No cluster of attacks at these settings."),
-    "network": _with_empty_note(network, "No ally and no actor active nearby for either side."),
+    "targets": targets,
+    "influence": influence,
+    "phases": phases,
+    "harm": harm,
+    "defections": defections,
+    "hotspots": hotspots,
+    "network": network,
 }
-"""The chart of each section, by section name."""
+"""The chart of each section, by section name, as drawn (empty when there is nothing to draw:
+see :func:`is_empty`). A section with no entry has no chart."""
+
+FIGURES = {
+    name: draw if name in ("timeline", "spread") else _with_empty_note(draw, EMPTY_NOTES[name])
+    for name, draw in DRAW.items()
+}
+"""The chart of each section, by section name; an empty one says so on the chart."""
+
+
+def synthetic_mark(figure: go.Figure) -> go.Figure:
+    """Mark a chart made from synthetic data across its middle, so that the chart, or a PNG of
+    it, never passes for real."""
+    figure.add_annotation(
+        text="SYNTHETIC DATA",
+        name="synthetic",
+        showarrow=False,
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        textangle=-12,
+        font={"size": 44, "color": "rgba(178, 24, 43, 0.25)"},
+    )
+    return figure

@@ -23,7 +23,7 @@ import pyarrow as pa
 from markupsafe import Markup
 
 from rivalscope.analysis.profile import ACTOR_COLUMNS, SECTIONS
-from rivalscope.report.charts import FIGURES
+from rivalscope.report.charts import DRAW, EMPTY_NOTES, dyad_window, is_empty, synthetic_mark
 from rivalscope.report.page import Page, figure_json, render, table, write
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ TITLES = {
     "timeline": "When they clash",
     "spread": "Where they clash",
     "targets": "Whom each side fights",
+    "influence": "Influence: propaganda, preaching, extortion, governance, recruitment",
     "phases": "Phases and turning points",
     "harm": "Civilian harm around clashes",
     "defections": "Defections",
@@ -93,13 +94,24 @@ def actor_cells(
     return cell
 
 
-def actor_table(title: str, rows: pa.Table, names: Callable[[str], str]) -> dict[str, Any]:
+def column_header(column: str) -> str:
+    """A column's name as a table's header reads it: words, not identifiers (``clash_deaths``
+    is ``clash deaths``)."""
+    return column.replace("_", " ")
+
+
+def actor_table(
+    title: str,
+    rows: pa.Table,
+    names: Callable[[str], str],
+    header: Callable[[str], str] = column_header,
+) -> dict[str, Any]:
     """A table as the page shows it (:func:`rivalscope.report.page.table`), its actor columns
-    (:func:`actor_columns`) by display name with the id in the tooltip, and their ``_name``
-    companions left out (the name shows once)."""
+    (:func:`actor_columns`) by display name with the id in the tooltip, their ``_name``
+    companions left out (the name shows once), and its headers as words (``header``)."""
     actors = actor_columns(rows.column_names)
     companions = [f"{c}_name" for c in actors if f"{c}_name" in rows.column_names]
-    return table(title, rows.drop_columns(companions), actor_cells(names, actors))
+    return table(title, rows.drop_columns(companions), actor_cells(names, actors), header=header)
 
 
 def _facts(title: str, record: Any, cell: Callable[[Any, str], str] = _cell) -> dict[str, Any]:
@@ -107,8 +119,9 @@ def _facts(title: str, record: Any, cell: Callable[[Any, str], str] = _cell) -> 
     return {
         "title": title,
         "columns": ["measure", "value"],
-        "rows": [[name, cell(getattr(record, name), name)] for name in names],
+        "rows": [[column_header(name), cell(getattr(record, name), name)] for name in names],
         "more": 0,
+        "facts": True,
     }
 
 
@@ -117,9 +130,42 @@ NOT_TABULATED = {("spread", "tiles"), ("harm", "att_gt"), ("hotspots", "points")
 event study (drawn by event time) and every attack point of the hotspots (drawn as clusters)."""
 
 
-def _tables(name: str, section: Any, names: Callable[[str], str]) -> list[dict[str, Any]]:
-    """Every Arrow table of a section (and its nested result records) for display, actors by
-    their display names (``names(actor_id)``)."""
+def _headers(profile: Profile) -> Callable[[str], str]:
+    """Column headers as words, the dyad's sides by name (``attacks_by_actor`` is ``attacks by
+    Islamic State Khorasan Province``)."""
+    d = profile.dyad
+    sides = {"actor": d.name(d.actor), "rival": d.name(d.rival)}
+
+    def header(column: str) -> str:
+        words = column.split("_")
+        if len(words) > 1 and words[-1] in sides and words[-2] in ("by", "on", "fights"):
+            words[-1] = sides[words[-1]]
+        return " ".join(words)
+
+    return header
+
+
+def _clipped(rows: pa.Table, window: tuple[dt.date, dt.date] | None) -> pa.Table:
+    """A monthly table cut to the dyad's window (the months between its first and last)."""
+    if window is None or "month" not in rows.column_names:
+        return rows
+    import pyarrow.compute as pc
+
+    month = rows.column("month")
+    keep = pc.and_(pc.greater_equal(month, window[0]), pc.less_equal(month, window[1]))
+    return rows.filter(keep)
+
+
+def _tables(
+    name: str,
+    section: Any,
+    names: Callable[[str], str],
+    header: Callable[[str], str] = column_header,
+    window: tuple[dt.date, dt.date] | None = None,
+) -> list[dict[str, Any]]:
+    """Every Arrow table of a section that has rows (and its nested result records) for
+    display, actors by their display names (``names(actor_id)``); the timeline's monthly table
+    cut to the dyad's ``window``."""
     found = []
     for field in fields(section):
         value = getattr(section, field.name)
@@ -127,7 +173,12 @@ def _tables(name: str, section: Any, names: Callable[[str], str]) -> list[dict[s
         if isinstance(value, pa.Table):
             if (name, field.name) in NOT_TABULATED:
                 continue
-            found.append(actor_table(label, value, names))
+            if name == "timeline" and field.name == "monthly":
+                value = _clipped(value, window)
+                label = "monthly, over the dyad's window"
+            if value.num_rows == 0:
+                continue
+            found.append(actor_table(label, value, names, header))
         elif is_dataclass(value) and not isinstance(value, type):
             found.append(_facts(label, value, actor_cells(names)))
     if name == "timeline":
@@ -153,6 +204,8 @@ def _extra_tables(name: str, profile: Profile, *, redact: bool = False) -> list[
         from rivalscope.redact import redactor
 
         deadliest = redactor(profile.dyad.store).table(deadliest)
+    if deadliest.num_rows == 0:
+        return []
     return [actor_table("deadliest clashes", deadliest, profile.dyad.name)]
 
 
@@ -261,6 +314,87 @@ def read_line(profile: Profile) -> str:
     return f"Events read: {str(source).upper()} only."
 
 
+SYNTHETIC_NOTES = ("SYNTHETIC", "[SYNTHETIC]")
+"""How the synthetic generators (:mod:`rivalscope.synth`, :mod:`rivalscope.synth_world`) mark
+every record: a UCDP ``source_headline`` (the store's ``notes``) of ``SYNTHETIC``, an ACLED
+note ending in ``[SYNTHETIC]``."""
+
+
+def is_synthetic(profile: Profile) -> bool:
+    """Whether the profile is made from synthetic data: any event of the dyad's country and
+    window marked by the generators (:data:`SYNTHETIC_NOTES`), or any batch read from a file
+    the generators named (``synthetic_*``)."""
+    d = profile.dyad
+    events = d.store.table("events")
+    if d.country is not None:
+        events = events.filter(events.country_iso3 == d.country)
+    if d.since is not None:
+        events = events.filter(events.date_start >= d.since)
+    if d.until is not None:
+        events = events.filter(events.date_start <= d.until)
+    notes = events.notes
+    marked = events.filter(
+        (notes == SYNTHETIC_NOTES[0])
+        | notes.startswith(SYNTHETIC_NOTES[0] + " ")
+        | notes.endswith(SYNTHETIC_NOTES[1])
+    )
+    if marked.select("event_id").limit(1).to_pyarrow().num_rows:
+        return True
+    batches = [b for entry in profile.sources for b in entry.get("batches") or []]
+    if not batches:
+        return False
+    read = d.store.table("ingest_batches")
+    files = read.filter(read.batch_id.isin(batches)).select("file").to_pyarrow()
+    return any(
+        Path(str(f)).name.lower().startswith("synthetic")
+        for f in files.column("file").to_pylist()
+        if f
+    )
+
+
+TABLES_WITHOUT_CHART = frozenset({"phases"})
+"""Sections whose tables still say something when the chart has nothing to draw (the periods
+of the phases, with no boundary to compare); any other section with an empty chart is its
+summary alone (and its figures side by side, where two sources cover the dyad)."""
+
+
+def _section(
+    profile: Profile,
+    name: str,
+    *,
+    redact: bool,
+    synthetic: bool,
+    window: tuple[dt.date, dt.date] | None,
+) -> dict[str, Any]:
+    """One section as the template shows it: its summary, its figures side by side, its chart
+    (or, when the chart has nothing to draw, one sentence instead), its tables that have rows;
+    ``bare`` when it has nothing but its summary to show."""
+    section = getattr(profile, name)
+    dyad = profile.dyad
+    draw = DRAW.get(name)
+    figure = draw(profile) if draw is not None else None
+    drawn = figure is not None and not is_empty(figure)
+    if drawn and synthetic:
+        synthetic_mark(figure)
+    tables = _tables(name, section, dyad.name, _headers(profile), window) + _extra_tables(
+        name, profile, redact=redact
+    )
+    shown = compared(profile, name)
+    if draw is not None and not drawn and name not in TABLES_WITHOUT_CHART:
+        tables = []
+    bare = not drawn and not shown and not any(not t.get("facts") for t in tables)
+    return {
+        "name": name,
+        "title": TITLES.get(name, name.replace("_", " ").capitalize()),
+        "summary": section.summary,
+        "figure": figure_json(figure) if drawn else None,
+        "empty": EMPTY_NOTES.get(name, "") if draw is not None and not drawn else "",
+        "compared": shown,
+        "tables": [] if bare else tables,
+        "bare": bare,
+    }
+
+
 def report_page(profile: Profile, *, redact: bool = False) -> Page:
     """The report as a rendered page (its HTML and the scripts its policy allows).
 
@@ -272,24 +406,18 @@ def report_page(profile: Profile, *, redact: bool = False) -> Page:
         profile = profile.redacted()
     redact = profile.is_redacted
     dyad = profile.dyad
-    sections = []
-    for name in SECTIONS:
-        section = getattr(profile, name)
-        sections.append(
-            {
-                "name": name,
-                "title": TITLES[name],
-                "summary": section.summary,
-                "figure": figure_json(FIGURES[name](profile)),
-                "compared": compared(profile, name),
-                "tables": _tables(name, section, dyad.name)
-                + _extra_tables(name, profile, redact=redact),
-            }
-        )
-    window = (
+    synthetic = is_synthetic(profile)
+    window = dyad_window(profile)
+    sections = [
+        _section(profile, name, redact=redact, synthetic=synthetic, window=window)
+        for name in SECTIONS
+    ]
+    shown = (
         " to ".join(str(d) for d in (dyad.since, dyad.until) if d is not None)
         or "all dates in the store"
     )
+    if window is not None:
+        shown += f" · the two meet from {window[0]:%B %Y} to {window[1]:%B %Y}"
     return render(
         "rivalscope.report",
         "report.html.j2",
@@ -299,10 +427,11 @@ def report_page(profile: Profile, *, redact: bool = False) -> Page:
         actor_name=dyad.name(dyad.actor),
         rival_name=dyad.name(dyad.rival),
         country=dyad.country or "all countries",
-        window=window,
+        window=shown,
         phases=dyad.phases,
         sections=sections,
         redacted=redact,
+        synthetic=synthetic,
         read=read_line(profile),
         sources=sources_table(profile),
         warnings=list(profile.warnings),

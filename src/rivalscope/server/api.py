@@ -200,7 +200,23 @@ EVENT_DOWNLOADS = {
     "csv": ("text/csv; charset=utf-8", "events.csv"),
     "jsonl": ("application/x-ndjson", "events.jsonl"),
     "parquet": ("application/vnd.apache.parquet", "events.parquet"),
+    "geojson": ("application/geo+json", "events.geojson"),
 }
+Sort = Literal[
+    "date",
+    "-date",
+    "type",
+    "-type",
+    "province",
+    "-province",
+    "deaths",
+    "-deaths",
+    "source",
+    "-source",
+    "source_id",
+    "-source_id",
+]
+assert {name.lstrip("-") for name in Sort.__args__} == set(queries.SORTS)  # type: ignore[attr-defined]
 
 
 @router.get(
@@ -217,6 +233,7 @@ EVENT_DOWNLOADS = {
                 "application/vnd.apache.parquet": {
                     "schema": {"type": "string", "format": "binary"}
                 },
+                "application/geo+json": {"schema": {"type": "object"}},
             },
         },
     },
@@ -231,9 +248,13 @@ async def events(
         str | None,
         Query(pattern=TEXT, max_length=120, description="With actor: events between the two."),
     ] = None,
-    event_type: Annotated[models.EventType | None, Query(alias="type")] = None,
+    event_type: Annotated[
+        list[models.EventType] | None,
+        Query(alias="type", max_length=20, description="Event type (repeat for several)."),
+    ] = None,
     admin1: Annotated[
-        str | None, Query(pattern=TEXT, max_length=120, description="Province code or name.")
+        list[Annotated[str, Field(pattern=TEXT, max_length=120)]] | None,
+        Query(max_length=100, description="Province code or name (repeat for several)."),
     ] = None,
     since: Annotated[
         dt.date | None, Query(description="First date (inclusive)."), BeforeValidator(iso_date)
@@ -250,29 +271,81 @@ async def events(
         Query(pattern=TEXT, max_length=1000, description="From the previous page's next_cursor."),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE, description="Page size.")] = 100,
+    sort: Annotated[
+        Sort | None,
+        Query(
+            description="Order a page by this column (`-` in front: descending), then by date "
+            "and id; pages then go by `offset`, not `cursor`."
+        ),
+    ] = None,
+    offset: Annotated[
+        int, Query(ge=0, le=10_000_000, description="With `sort`: rows to skip.")
+    ] = 0,
     format: Annotated[
-        Literal["json", "csv", "jsonl", "parquet"],
-        Query(description="json: one page; csv, jsonl, parquet: every matching event, as a file."),
+        Literal["json", "csv", "jsonl", "parquet", "geojson"],
+        Query(
+            description="json: one page; csv, jsonl, parquet, geojson: every matching event, as "
+            "a file (GeoJSON: a Point feature per event, a null geometry where it has no "
+            "coordinates)."
+        ),
     ] = "json",
 ) -> Response:
     """Events matching the filters of `rivalscope events`, in (date_start, event_id) order:
-    a page at a time with a cursor, or all of them as CSV, JSON Lines or Parquet. Fused events
-    carry the `sources` that recorded them and their `linked_ids`."""
-    filters = queries.EventFilters(actor, rival, event_type, admin1, since, until, source, country)
+    a page at a time with a cursor (or sorted by a column, a page at a time by offset), or all
+    of them as CSV, JSON Lines, Parquet or GeoJSON. Fused events carry the `sources` that
+    recorded them and their `linked_ids`."""
+    filters = queries.EventFilters(
+        actor,
+        rival,
+        tuple(event_type or ()),
+        tuple(admin1 or ()),
+        since,
+        until,
+        source,
+        country,
+    )
     if format != "json":
         return await run_in_threadpool(_download, ctx, filters, format)
 
     def build(reader: Reader) -> dict[str, Any]:
         query = _events_query(ctx, reader, filters)
-        page, following = queries.events_page(reader.store, query, cursor=cursor, limit=limit)
+        if sort is not None:
+            page = queries.events_sorted_page(
+                reader.store, query, sort=sort, offset=offset, limit=limit
+            )
+            following = None
+        else:
+            page, following = queries.events_page(reader.store, query, cursor=cursor, limit=limit)
         return {
             "events": queries.rows(_redacted(ctx, reader, page)),
             "next_cursor": following,
             "limit": limit,
+            "offset": offset if sort is not None else 0,
             "snapshot_version": reader.version,
         }
 
-    return await _cached(ctx, ("events", filters, cursor, limit), build)
+    return await _cached(ctx, ("events", filters, cursor, limit, sort, offset), build)
+
+
+def _geojson_chunks(batches: pa.RecordBatchReader) -> Iterator[bytes]:
+    """A FeatureCollection written feature by feature: a Point per event with coordinates
+    (longitude, latitude), a null geometry otherwise; every other column a property."""
+    yield b'{"type": "FeatureCollection", "features": ['
+    first = True
+    for batch in batches:
+        parts = []
+        for row in plain(batch.to_pylist()):
+            lon, lat = row.get("longitude"), row.get("latitude")
+            geometry = (
+                {"type": "Point", "coordinates": [lon, lat]}
+                if lon is not None and lat is not None
+                else None
+            )
+            feature = {"type": "Feature", "geometry": geometry, "properties": row}
+            parts.append(("" if first else ",\n") + json.dumps(feature, ensure_ascii=False))
+            first = False
+        yield "".join(parts).encode()
+    yield b"]}\n"
 
 
 def _flat(batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -344,6 +417,8 @@ def _download(ctx: ServerContext, filters: queries.EventFilters, fmt: str) -> Re
         try:
             if fmt == "csv":
                 yield from _csv_chunks(batches)
+            elif fmt == "geojson":
+                yield from _geojson_chunks(batches)
             else:
                 for batch in batches:
                     lines = (
@@ -415,7 +490,15 @@ UntilQuery = Annotated[
     dt.date | None, Query(description="Last date (inclusive)."), BeforeValidator(iso_date)
 ]
 Section = Literal[
-    "timeline", "spread", "targets", "phases", "harm", "defections", "hotspots", "network"
+    "timeline",
+    "spread",
+    "targets",
+    "influence",
+    "phases",
+    "harm",
+    "defections",
+    "hotspots",
+    "network",
 ]
 assert set(Section.__args__) == set(SECTIONS)  # type: ignore[attr-defined]
 
@@ -476,12 +559,21 @@ async def dyad(
     since: SinceQuery = None,
     until: UntilQuery = None,
     event_type: Annotated[
-        models.EventType | Literal["all"], Query(alias="type", description="Default: clash.")
-    ] = "clash",
+        list[models.EventType | Literal["all"]] | None,
+        Query(
+            alias="type",
+            max_length=20,
+            description="Event type (repeat for several) or all. Default: clash.",
+        ),
+    ] = None,
     source: SourceQuery = None,
     phase: Annotated[
         str | None,
         Query(pattern=TEXT, max_length=200, description="One of the dyad's phases, by name."),
+    ] = None,
+    admin1: Annotated[
+        list[Annotated[str, Field(pattern=TEXT, max_length=120)]] | None,
+        Query(max_length=100, description="Province code or name (repeat for several)."),
     ] = None,
 ) -> Response:
     """What the dashboard draws: events between the two per province (with tile-grid cells)
@@ -496,13 +588,16 @@ async def dyad(
             country=country,
             since=since,
             until=until,
-            event_type=event_type,
+            event_type=types,
             source=source,
             phase=phase,
+            admin1=provinces,
         )
         return {**plain(data), "snapshot_version": reader.version}
 
-    key = ("dyad", actor, rival, country, since, until, event_type, source, phase)
+    types = tuple(event_type or ("clash",))
+    provinces = tuple(admin1 or ())
+    key = ("dyad", actor, rival, country, since, until, types, source, phase, provinces)
     return await _cached(ctx, key, build)
 
 
