@@ -235,6 +235,11 @@ class Dyad:
 
         return sides(self)
 
+    @cached_property
+    def side_rows(self) -> list[dict[str, Any]]:
+        """:attr:`sides` as a list of row dicts, made once for every section that loops."""
+        return self.sides.to_pylist()
+
     def defections(self) -> ir.Table:
         """Defection records in the window (any groups) that count."""
         t = self.store.counted("defections")

@@ -114,7 +114,7 @@ class Influence:
 
 def compute(dyad: Dyad) -> Influence:
     """The influence activities of each side of ``dyad``."""
-    rows = dyad.sides.to_pylist()
+    rows = dyad.side_rows
     counts: dict[tuple[str, str, str], int] = {}
     places: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:

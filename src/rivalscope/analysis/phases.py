@@ -246,7 +246,7 @@ def _monthly(dyad: Dyad) -> tuple[dict[tuple[str, int], int], dict[str, set[str]
     provinces with a clash between the two."""
     series: dict[tuple[str, int], int] = {}
     provinces: dict[str, set[str]] = {}
-    for row in dyad.sides.to_pylist():
+    for row in dyad.side_rows:
         month = _month_number(row["date_start"])
         mine = "actor" if row["side"] == dyad.actor else "rival"
         if row["event_type"] == "clash" and row["relation"] == "rival":

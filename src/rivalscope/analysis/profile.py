@@ -164,7 +164,10 @@ def profile(
         phases=chosen,
         source=source,
     )
-    sections = {name: module.compute(dyad) for name, module in SECTION_MODULES.items()}
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        sections = {name: module.compute(dyad) for name, module in SECTION_MODULES.items()}
     said = sourcing(dyad, sections["timeline"])
     return Profile(
         dyad=dyad,

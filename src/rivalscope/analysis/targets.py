@@ -87,7 +87,7 @@ class Targets:
 
 def compute(dyad: Dyad) -> Targets:
     """Whom each side of ``dyad`` fights."""
-    rows = dyad.sides.to_pylist()
+    rows = dyad.side_rows
     phases = [ALL, *(p.name for p in dyad.phases)]
     cells: dict[tuple[str, str, str], dict[str, int]] = {}
     hits: dict[tuple[str, str, str], int] = {}
@@ -162,7 +162,7 @@ def listed(parts: list[str]) -> str:
 def _states(dyad: Dyad, side: str) -> str:
     """Who "the state" was in the side's fights with it: the governments of the day named."""
     seen: dict[str, int] = {}
-    for row in dyad.sides.to_pylist():
+    for row in dyad.side_rows:
         if row["side"] == side and row["relation"] == "state":
             seen[row["counterpart"]] = seen.get(row["counterpart"], 0) + 1
     ranked = sorted(seen, key=lambda k: (-seen[k], k))

@@ -91,7 +91,7 @@ def _measures(row: dict[str, object], actor: str) -> dict[str, bool]:
 
 def _monthly(dyad: Dyad) -> pa.Table:
     rows: dict[dt.date, dict[str, int]] = {}
-    for row in dyad.sides.to_pylist():
+    for row in dyad.side_rows:
         measures = [name for name, counts in _measures(row, dyad.actor).items() if counts]
         if not measures:
             continue
