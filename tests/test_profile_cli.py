@@ -32,6 +32,7 @@ def test_profile_json_has_every_section(synth_db: Path) -> None:
     assert list(printed) == [
         "dyad",
         "source",
+        "synthetic",
         "sources",
         "warnings",
         *SECTIONS,
@@ -40,6 +41,7 @@ def test_profile_json_has_every_section(synth_db: Path) -> None:
         "names",
     ]
     assert printed["names"]["ISKP"] == printed["dyad"]["actor_name"]
+    assert printed["synthetic"] is True, "the synthetic files mark every record"
     assert printed["source"] == "fused", "UCDP and ACLED both hold events in AFG"
     assert [s["source"] for s in printed["sources"]] == ["acled", "ucdp"]
     for name in SECTIONS:

@@ -161,3 +161,7 @@ def test_cli_json_on_real_file(tmp_path: Path) -> None:
     )
     again = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
     assert (again["rows_stored"], again["rows_unchanged"]) == (0, 16038)
+
+
+def test_real_data_is_not_called_synthetic(afghan_store: rs.Store) -> None:
+    assert not rs.profile(afghan_store, "ISKP", "TALIBAN", country="AFG").synthetic

@@ -83,7 +83,9 @@ def test_actor_columns_show_display_names_with_the_id_in_the_tooltip() -> None:
     template = environment("rivalscope.report").from_string(
         '{% import "blocks.html.j2" as blocks %}{{ blocks.table(t) }}'
     )
-    page = template.render(t=shown)
+    rendered = template.render(t=shown)
+    assert '<td class="nowrap">1,200</td>' in rendered, "short cells (numbers, dates) never break"
+    page = rendered.replace(' class="nowrap"', "")
     republic = (
         '<span class="actor-name" title="AFG_REPUBLIC">Islamic Republic of Afghanistan</span>'
     )

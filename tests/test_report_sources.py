@@ -2,10 +2,12 @@
 versions, windows, events and batches, and the warnings), each section's figures side by side
 where two sources overlap, each source's coverage shaded on the timeline, phase boundaries on a
 coverage edge marked, and how to cite every source read. On a real store: one SYNTHETIC world
-reported by UCDP (2017-2023) and ACLED (from 2019-04-01)."""
+reported by UCDP (2017-2023) and ACLED (from 2019-04-01), which the report says is SYNTHETIC in
+a banner, on every section and on every chart."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
@@ -27,8 +29,18 @@ from tests.server.conftest import (
     add_evil_source,
     build_world_store,
 )
+from tests.test_report_browser import (
+    assert_map_legends,
+    assert_png_download,
+    assert_tables_fit,
+    open_report,
+    shoot_sections,
+    timeline_range,
+)
 
 SHOTS = Path("/tmp/shots")
+"""Screenshots of the side-by-side and escaped blocks (the sections' own go to
+``tests/artifacts/report-demo-*.png``)."""
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +147,7 @@ def test_phases_mark_boundaries_on_a_coverage_edge(fused: tuple[Profile, str, Pa
     assert edges == {(ACLED_FROM, "acled")}
     labels = [y for t in figure(page, "phases")["data"] for y in (t.get("y") or []) if y]
     assert any("(2019-04-01) ⚠ ACLED coverage edge" in label for label in labels)
-    assert "<th>coverage_edge</th>" in section_html(page, "phases")
+    assert "<th>coverage edge</th>" in section_html(page, "phases")
 
 
 def test_how_to_cite_every_source_read(fused: tuple[Profile, str, Path]) -> None:
@@ -156,6 +168,21 @@ def test_how_to_cite_every_source_read(fused: tuple[Profile, str, Path]) -> None
 def test_the_synthetic_world_still_says_so(fused: tuple[Profile, str, Path]) -> None:
     _, page, _ = fused
     assert "SYNTHETIC" in section_html(page, "timeline"), "the deadliest clashes' notes"
+    assert '<div class="synthetic-banner"' in page
+    assert "<title>SYNTHETIC · Rivalscope:" in page
+    for name in ("sources", *SECTIONS):
+        assert '<span class="synthetic-tag">SYNTHETIC</span>' in section_html(page, name), name
+    for name in SECTIONS:
+        if f'id="figure-{name}"' in page:
+            notes = [a.get("text") for a in figure(page, name)["layout"].get("annotations", [])]
+            assert "SYNTHETIC DATA" in notes, name
+
+
+def test_synthetic_is_read_from_the_data_not_the_file_name(world: Path) -> None:
+    with rs.open(world, read_only=True) as store:
+        files = store.table("ingest_batches").select("file").to_pyarrow().column(0).to_pylist()
+        assert not any("synthetic" in Path(f).name.lower() for f in files), files
+        assert rs.profile(store, "ISKP", "TALIBAN", country="AFG").synthetic
 
 
 def test_one_source_read(world: Path) -> None:
@@ -195,13 +222,28 @@ def test_report_sources_render_in_chromium(fused: tuple[Profile, str, Path], wor
     SHOTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
     with browser() as launched:
-        page = launched.new_page(viewport={"width": 1300, "height": 900})
+        page = launched.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(path.as_uri())
-        page.wait_for_function(
-            f"document.querySelectorAll('.chart .main-svg').length >= {len(SECTIONS)}",
-            timeout=30_000,
-        )
+        open_report(page, path)
+        banner = page.locator("#synthetic")
+        assert banner.is_visible() and banner.inner_text().startswith("SYNTHETIC DATA")
+        assert page.title().startswith("SYNTHETIC · Rivalscope:")
+        assert page.locator("main > section .synthetic-tag").count() == len(SECTIONS) + 1
+        clashes = [
+            r["month"]
+            for r in fused[0].timeline.monthly.to_pylist()
+            if r["clashes"] and r["clashes"] > 0
+        ]
+        first, last = timeline_range(page)
+        assert min(clashes) - dt.timedelta(days=16) <= dt.date.fromisoformat(first)
+        assert dt.date.fromisoformat(last) <= max(clashes) + dt.timedelta(days=16)
+        assert page.evaluate("document.getElementById('chart-timeline').layout.meta.window") == [
+            str(min(clashes)),
+            str(max(clashes)),
+        ], "the dyad's window: its first and last months of clashes"
+        assert_map_legends(page)
+        shoot_sections(page, "report-demo")
+        assert_png_download(page)
         coverage = page.evaluate(
             "document.getElementById('chart-timeline').data"
             ".filter(t => t.yaxis === 'y3').map(t => t.name)"
@@ -216,6 +258,7 @@ def test_report_sources_render_in_chromium(fused: tuple[Profile, str, Path], wor
         assert page.locator("section#sources ul.warnings li").count() >= 1
         assert page.locator("section#targets table.side-by-side tr.disagree").count() >= 1
         assert "CC BY 4.0" in page.locator("section#cite").inner_text()
+        assert_tables_fit(page)
         for name in ("sources", "timeline", "targets", "phases", "cite"):
             page.locator(f"section#{name}").screenshot(
                 path=str(SHOTS / f"report-sources-{name}.png")
@@ -223,9 +266,9 @@ def test_report_sources_render_in_chromium(fused: tuple[Profile, str, Path], wor
         if evil.exists():
             page.goto(evil.as_uri())
             page.wait_for_selector("section#timeline .chart .main-svg", timeout=30_000)
-            assert page.title() == ("Rivalscope: Islamic State Khorasan Province vs Taliban"), (
-                "no injected script ran"
-            )
+            assert page.title() == (
+                "SYNTHETIC · Rivalscope: Islamic State Khorasan Province vs Taliban"
+            ), "no injected script ran"
             assert page.locator("section#sources img").count() == 0
             assert EVIL_SOURCE.upper() in page.locator("section#sources").inner_text()
             page.locator("section#sources").screenshot(

@@ -45,12 +45,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from rivalscope.store import Store
 
 __all__ = [
     "ACLED_COLUMNS",
@@ -1230,3 +1233,39 @@ def generate(
         ged_rows=write_ged(ged, ged_rows, seed=seed),
         acled_rows=write_acled(acled, acled_rows, seed=seed, iso_dates=acled_iso_dates),
     )
+
+
+SYNTHETIC_NOTES: Final = ("SYNTHETIC", "[SYNTHETIC]")
+"""How the synthetic generators (this module and :mod:`rivalscope.synth_world`) mark every
+record: a UCDP ``source_headline`` (the store's ``notes``) of ``SYNTHETIC``, an ACLED note
+ending in ``[SYNTHETIC]``."""
+
+
+def is_synthetic(
+    store: Store,
+    country: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> bool:
+    """Whether the store's events in ``country`` and the window hold synthetic data: any event
+    marked by the generators (:data:`SYNTHETIC_NOTES`, even in a renamed file), or any event
+    of a batch read from a file the generators named (``synthetic_*``)."""
+    events = store.table("events")
+    if country is not None:
+        events = events.filter(events.country_iso3 == country)
+    if since is not None:
+        events = events.filter(events.date_start >= since)
+    if until is not None:
+        events = events.filter(events.date_start <= until)
+    notes = events.notes
+    marked = events.filter(
+        (notes == SYNTHETIC_NOTES[0])
+        | notes.startswith(SYNTHETIC_NOTES[0] + " ")
+        | notes.endswith(SYNTHETIC_NOTES[1])
+    )
+    if marked.select("event_id").limit(1).to_pyarrow().num_rows:
+        return True
+    batches = store.table("ingest_batches")
+    named = batches.filter(batches.file.lower().re_search(r"(^|[/\\])synthetic[^/\\]*$"))
+    found = events.semi_join(named, events.batch_id == named.batch_id)
+    return bool(found.select("event_id").limit(1).to_pyarrow().num_rows)

@@ -26,6 +26,7 @@ from rivalscope.analysis import (
 from rivalscope.analysis.context import Dyad, Phase, plain
 from rivalscope.fusion import provenance
 from rivalscope.places import country_name
+from rivalscope.synth import is_synthetic
 
 if TYPE_CHECKING:
     from rivalscope.store import Store
@@ -71,6 +72,9 @@ class Profile:
     triangulation: triangulation.Triangulation = field(default_factory=triangulation.Triangulation)
     citations: tuple[dict[str, str], ...] = ()
     """How to cite each source read."""
+    synthetic: bool = False
+    """Whether any event of the dyad's country and window is synthetic
+    (:func:`rivalscope.synth.is_synthetic`): every output of the profile says so."""
     is_redacted: bool = False
     """Made by :meth:`redacted`: every renderer of the profile redacts what it adds (the
     report's event notes)."""
@@ -99,6 +103,7 @@ class Profile:
                 "until": plain(d.until),
             },
             "source": d.source,
+            "synthetic": self.synthetic,
             "sources": plain(list(self.sources)),
             "warnings": list(self.warnings),
             **{name: plain(getattr(self, name)) for name in SECTIONS},
@@ -176,6 +181,7 @@ def profile(
         warnings=said.warnings,
         triangulation=said.triangulation,
         citations=said.citations,
+        synthetic=is_synthetic(store, dyad.country, dyad.since, dyad.until),
     )
 
 

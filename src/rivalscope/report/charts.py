@@ -1,6 +1,9 @@
 """Plotly figures of the profile's sections. Maps are drawn on plain axes (no geo base layer,
-no tiles), so every figure renders offline from the inlined plotly.js alone. Actors appear by
-their display names (:func:`actor_name`), never by their ids."""
+no tiles), so every figure renders offline from the inlined plotly.js alone; each has a legend
+(a color bar for the clash map, named traces for the hotspots over the province outlines).
+Actors appear by their display names (:func:`actor_name`), never by their ids; counts on whole
+number ticks (:func:`count_axis`); the timeline over the dyad's own window
+(:func:`dyad_window`)."""
 
 from __future__ import annotations
 
@@ -439,7 +442,12 @@ def wrap(text: str, width: int = 30) -> str:
 def influence(profile: Profile) -> go.Figure:
     """Each side's influence activities over the whole window, by kind (stacked events)."""
     rows = [r for r in profile.influence.counts.to_pylist() if r.get("phase") == "all"]
-    figure = new_figure(barmode="stack", xaxis={"title": "events", "tickformat": ",d"})
+    totals: dict[str, int] = {}
+    for r in rows:
+        totals[r["side"]] = totals.get(r["side"], 0) + r["events"]
+    figure = new_figure(
+        barmode="stack", xaxis=count_axis(max(totals.values(), default=1), title="events")
+    )
     for kind in sorted({r["event_type"] for r in rows}):
         picked = [r for r in rows if r["event_type"] == kind]
         figure.add_bar(
@@ -451,6 +459,10 @@ def influence(profile: Profile) -> go.Figure:
     return figure
 
 
+RATIO_TICKS = tuple(base * 10.0**power for power in range(-4, 4) for base in (1, 2, 5))
+"""The rate-ratio axis's ticks: 1, 2 and 5 times each power of ten (0.0001 to 5,000)."""
+
+
 def phases(profile: Profile) -> go.Figure:
     """Rate ratios (after / before) with 95% intervals at each phase boundary, per measure."""
     rows = profile.phases.boundaries.to_pylist()
@@ -460,7 +472,8 @@ def phases(profile: Profile) -> go.Figure:
         xaxis={
             "title": "rate ratio, after / before (log scale)",
             "type": "log",
-            "exponentformat": "none",
+            "tickvals": RATIO_TICKS,
+            "ticktext": [f"{tick:g}" for tick in RATIO_TICKS],
         },
         yaxis={"automargin": True, "tickfont": {"size": 11}},
         margin={**LAYOUT["margin"], "l": 10},
@@ -508,6 +521,12 @@ def phases(profile: Profile) -> go.Figure:
             marker={"symbol": "circle-open", "size": 9, "color": "#555"},
             name="open: on a source's coverage edge (⚠)",
         )
+    ordered = dict.fromkeys(
+        label(r) for r in sorted(rows, key=lambda r: r["boundary"]) if r["rate_ratio"]
+    )
+    figure.update_yaxes(
+        type="category", categoryorder="array", categoryarray=list(reversed(ordered))
+    )
     figure.add_vline(x=1, line={"color": "#999", "dash": "dash"})
     return figure
 
@@ -722,7 +741,8 @@ def network(profile: Profile) -> go.Figure:
     d = profile.dyad
     allies = profile.network.allies.to_pylist()
     nearby = profile.network.nearby.to_pylist()
-    figure = new_figure(barmode="group", xaxis={"title": "events"})
+    top = max([r["events"] for r in allies] + [r["near"] for r in nearby], default=1)
+    figure = new_figure(barmode="group", xaxis=count_axis(top, title="events"))
     for side, color in ((d.actor, COLORS["actor"]), (d.rival, COLORS["rival"])):
         name = plot_text(d.name(side))
         mine = [r for r in allies if r["side"] == side]

@@ -6,6 +6,12 @@ the dyad its figures side by side with a verdict, its chart and its tables; last
 each source. The page itself (the inlined scripts, the Content-Security-Policy, escaping) is
 :mod:`rivalscope.report.page`'s.
 
+Analysts read it as a finished document: the time charts span the dyad's own window (its first
+to its last month with an event between the two, :func:`~rivalscope.report.charts.dyad_window`),
+a section with nothing to draw is one sentence (its summary), tables wrap or scroll inside
+their box under headers in words, and a profile made from synthetic data
+(:attr:`Profile.synthetic`) says SYNTHETIC in a banner, on every section and across every chart.
+
 People read actors by their display names (:meth:`rivalscope.analysis.context.Dyad.name`):
 every table column that holds actor ids (:data:`~rivalscope.analysis.profile.ACTOR_COLUMNS`),
 whatever the section, shows the name, with the id in the cell's tooltip; so do the heading,
@@ -314,44 +320,6 @@ def read_line(profile: Profile) -> str:
     return f"Events read: {str(source).upper()} only."
 
 
-SYNTHETIC_NOTES = ("SYNTHETIC", "[SYNTHETIC]")
-"""How the synthetic generators (:mod:`rivalscope.synth`, :mod:`rivalscope.synth_world`) mark
-every record: a UCDP ``source_headline`` (the store's ``notes``) of ``SYNTHETIC``, an ACLED
-note ending in ``[SYNTHETIC]``."""
-
-
-def is_synthetic(profile: Profile) -> bool:
-    """Whether the profile is made from synthetic data: any event of the dyad's country and
-    window marked by the generators (:data:`SYNTHETIC_NOTES`), or any batch read from a file
-    the generators named (``synthetic_*``)."""
-    d = profile.dyad
-    events = d.store.table("events")
-    if d.country is not None:
-        events = events.filter(events.country_iso3 == d.country)
-    if d.since is not None:
-        events = events.filter(events.date_start >= d.since)
-    if d.until is not None:
-        events = events.filter(events.date_start <= d.until)
-    notes = events.notes
-    marked = events.filter(
-        (notes == SYNTHETIC_NOTES[0])
-        | notes.startswith(SYNTHETIC_NOTES[0] + " ")
-        | notes.endswith(SYNTHETIC_NOTES[1])
-    )
-    if marked.select("event_id").limit(1).to_pyarrow().num_rows:
-        return True
-    batches = [b for entry in profile.sources for b in entry.get("batches") or []]
-    if not batches:
-        return False
-    read = d.store.table("ingest_batches")
-    files = read.filter(read.batch_id.isin(batches)).select("file").to_pyarrow()
-    return any(
-        Path(str(f)).name.lower().startswith("synthetic")
-        for f in files.column("file").to_pylist()
-        if f
-    )
-
-
 TABLES_WITHOUT_CHART = frozenset({"phases"})
 """Sections whose tables still say something when the chart has nothing to draw (the periods
 of the phases, with no boundary to compare); any other section with an empty chart is its
@@ -406,7 +374,7 @@ def report_page(profile: Profile, *, redact: bool = False) -> Page:
         profile = profile.redacted()
     redact = profile.is_redacted
     dyad = profile.dyad
-    synthetic = is_synthetic(profile)
+    synthetic = profile.synthetic
     window = dyad_window(profile)
     sections = [
         _section(profile, name, redact=redact, synthetic=synthetic, window=window)

@@ -6,7 +6,8 @@ figure travels as JSON in a ``<script type="application/json" id="figure-NAME">`
 ``<`` and ``>`` escaped) that :data:`LOADER_JS` draws into ``<div id="chart-NAME">``, and text
 from the data is escaped by Jinja2's autoescaping. The page's Content-Security-Policy allows
 exactly the inline scripts it carries, by their SHA-256 hashes, so even markup that slipped
-through could not run a script.
+through could not run a script; images only from ``data:`` and ``blob:`` URLs (the page's own:
+Plotly draws a chart into a blob image to save it as a PNG).
 
 A page's template lives in its own package's ``templates`` folder and extends ``page.html.j2``
 (this package's), which writes the head with the policy, the shared styles, the footer and the
@@ -37,11 +38,17 @@ blocks.forEach(function (node) {
   var name = node.id.slice("figure-".length);
   var figure = JSON.parse(node.textContent);
   var layout = Object.assign({}, figure.layout || {}, { autosize: true });
-  Plotly.newPlot("chart-" + name, figure.data || [], layout,
-                 { displaylogo: false, responsive: true });
+  Plotly.newPlot("chart-" + name, figure.data || [], layout, {
+    displaylogo: false, responsive: true, showSendToCloud: false, showEditInChartStudio: false,
+    modeBarButtonsToRemove: ["sendDataToCloud"],
+    toImageButtonOptions: { format: "png", filename: name, scale: 2 }
+  });
 });
 """
-"""Draws every figure from its JSON block; the only script of ours in a page."""
+"""Draws every figure from its JSON block; the only script of ours in a page. Each chart's
+modebar keeps Plotly's "Download plot as a png" button (the file named after the chart, at twice
+the screen's resolution): it works offline, in the browser, with no image library. Plotly's
+buttons that would send the data to Chart Studio are left out (a page sends nothing)."""
 
 SERVED_DIRECTIVES: Final = "base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 """What a server adds to a page's policy: ``frame-ancestors`` works only in a header."""
@@ -77,7 +84,7 @@ def policy(scripts: Iterable[str], *, served: bool = False) -> str:
     """
     hashes = " ".join(script_hash(script) for script in scripts)
     own = (
-        f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data:; "
+        f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data: blob:; "
         "font-src data:"
     )
     return f"{own}; {SERVED_DIRECTIVES}" if served else own
