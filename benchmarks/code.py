@@ -28,6 +28,8 @@ from rivalscope.coding import Coder, Passage
 from rivalscope.coding.places import LEVEL_COUNTRY
 
 GOAL = 2000.0
+NOTES_GOAL = 5000.0
+STARTUP_GOAL = 2.0
 
 GROUPS = [
     "Taliban fighters",
@@ -174,6 +176,93 @@ def _lead(rng: random.Random) -> str:
     )
 
 
+# ACLED-style notes across countries: (group, state forces, town, district, province).
+NOTE_SETTINGS = [
+    ("Taliban militants", "ANA soldiers", "Andar", "Andar", "Ghazni"),
+    ("ISKP militants", "Taliban forces", "Jalalabad", "Jalalabad", "Nangarhar"),
+    ("Boko Haram militants", "Nigerian troops", "Gwoza", "Gwoza", "Borno"),
+    ("ISWAP militants", "Nigerian soldiers", "Monguno", "Monguno", "Borno"),
+    ("Al Shabaab militants", "SNA soldiers", "Afgooye", "Afgooye", "Lower Shabelle"),
+    ("JNIM militants", "FAMa soldiers", "Boni", "Douentza", "Mopti"),
+    ("ISIS militants", "Iraqi security forces", "Tuz Khurmatu", "Tuz", "Salah al-Din"),
+    ("ISIS cells", "SDF fighters", "Al-Busayrah", "Deir ez-Zor", "Deir ez-Zor"),
+    ("CJNG gunmen", "National Guard members", "Celaya", "Celaya", "Guanajuato"),
+    ("TTP militants", "Pakistani soldiers", "Mir Ali", "North Waziristan", "Khyber Pakhtunkhwa"),
+    ("PDF fighters", "Myanmar military troops", "Monywa", "Monywa", "Sagaing"),
+    ("Fulani militia", "police officers", "Bassa", "Bassa", "Plateau"),
+]
+NOTE_TEMPLATES = [
+    "On {date}, {group} attacked {forces} in {town} ({district}, {province}). {n} soldiers "
+    "were killed.",
+    "On {date}, {group} killed {n} civilians in the village of {town} ({district}, {province}).",
+    "On {date}, an IED planted by {group} struck a vehicle of {forces} near {town} "
+    "({province}). {n} were killed.",
+    "On {date}, {forces} clashed with {group} in {town} ({district}, {province}). "
+    "Fatalities unknown.",
+    "On {date}, {group} abducted {n} women near {town} ({province}).",
+    "On {date}, {forces} conducted an airstrike on {group} positions near {town} ({province}), "
+    "killing {n}.",
+    "On {date}, around {n}0 people protested in {town} ({province}) against rising fuel prices.",
+    "On {date}, {group} collected taxes from traders in {town} ({province}).",
+]
+
+
+NOTE_TAILS = [
+    " The victims were returning from a market.",
+    " Local sources reported that the attackers fled towards the border area.",
+    " No group claimed responsibility for the attack.",
+    " The group claimed the attack in a statement.",
+    " Several houses were damaged during the incident.",
+    "",
+]
+
+
+def notes(count: int, seed: int = 23) -> list[Passage]:
+    """SYNTHETIC ACLED-style notes (one to three sentences, about 30 words) in many
+    countries."""
+    rng = random.Random(seed)
+    base = dt.date(2019, 1, 1)
+    passages: list[Passage] = []
+    for number in range(count):
+        group, forces, town, district, province = rng.choice(NOTE_SETTINGS)
+        day = base + dt.timedelta(days=rng.randrange(0, 1500))
+        text = rng.choice(NOTE_TEMPLATES).format(
+            date=f"{day.day} {day:%B %Y}",
+            group=group,
+            forces=forces,
+            town=town,
+            district=district,
+            province=province,
+            n=rng.randrange(1, 12),
+        ) + rng.choice(NOTE_TAILS)
+        passages.append(Passage(text, day, input_id=f"note-{number}"))
+    return passages
+
+
+def startup_seconds() -> tuple[float, float]:
+    """Wall and CPU seconds for a fresh Python process to import the coder, build it (from the
+    place cache a first run writes) and code a note."""
+    import subprocess
+
+    script = (
+        "import time; t = time.perf_counter(); c = time.process_time(); import datetime as dt; "
+        "from rivalscope.coding import Coder; "
+        "Coder().code('On 3 May 2022, Taliban militants attacked a checkpoint in Achin "
+        "district (Nangarhar).', dt.date(2022, 5, 3)); "
+        "print(time.perf_counter() - t, time.process_time() - c)"
+    )
+    here = Path(__file__).resolve().parent
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=here.parent,
+    )
+    wall, cpu = result.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
+
+
 def baseline(coder: Coder, passages: list[Passage]) -> float:
     """Seconds per passage of the naive approach (CPU time)."""
     import dateparser.search
@@ -199,12 +288,21 @@ def main() -> None:
     parser.add_argument("--passages", type=int, default=4000)
     parser.add_argument("--baseline-sample", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=5, help="timed runs; the fastest counts")
+    parser.add_argument(
+        "--style",
+        choices=["notes", "reports"],
+        default="notes",
+        help="ACLED-style notes (issue 23, goal 5,000/s) or 200-word reports (issue 4, 2,000/s)",
+    )
     args = parser.parse_args()
+    goal = NOTES_GOAL if args.style == "notes" else GOAL
+    startup_seconds()  # the first run on a machine writes the place cache
+    startup = [startup_seconds() for _ in range(3)]
 
     setup = time.perf_counter()
     coder = Coder()
     setup = time.perf_counter() - setup
-    passages = corpus(args.passages)
+    passages = notes(args.passages) if args.style == "notes" else corpus(args.passages)
     words = sum(len(p.text.split()) for p in passages) / len(passages)
     list(coder.code_passages(passages[:200]))  # warm caches (dateparser, spaCy)
 
@@ -220,8 +318,18 @@ def main() -> None:
     naive = baseline(coder, passages[: args.baseline_sample])
     naive_rate = 1.0 / naive
 
-    print(f"corpus: {len(passages):,} SYNTHETIC reports, {words:.0f} words each on average")
-    print(f"coder set-up (matchers from registry and gazetteer): {setup:.2f} s")
+    kind = "ACLED-style notes" if args.style == "notes" else "reports"
+    print(f"corpus: {len(passages):,} SYNTHETIC {kind}, {words:.0f} words each on average")
+    print(f"coder set-up in this process (matchers from registry and gazetteer): {setup:.2f} s")
+    wall_start = min(w for w, _ in startup)
+    cpu_start = min(c for _, c in startup)
+    print(
+        "start-up in a fresh process (imports, set-up, one note), best of 3: "
+        f"{wall_start:.2f} s wall, {cpu_start:.2f} s CPU (runs: "
+        f"{', '.join(f'{w:.2f}/{c:.2f}' for w, c in startup)}); goal < {STARTUP_GOAL:.0f} s: "
+        f"{'PASS' if wall_start < STARTUP_GOAL else 'MISS'} on wall time, "
+        f"{'PASS' if cpu_start < STARTUP_GOAL else 'MISS'} on CPU time"
+    )
     print(
         f"coder: {records:,} records; best of {args.repeat} runs: {cpu:.2f} s CPU "
         f"({wall:.2f} s wall)"
@@ -235,8 +343,8 @@ def main() -> None:
         f"gazetteer entries), {args.baseline_sample} passages: {naive_rate:,.1f} passages/s"
     )
     print(f"ratio coder / baseline: {rate / naive_rate:,.0f}x")
-    verdict = "PASS" if rate >= GOAL else "MISS"
-    print(f"{verdict}: {rate:,.0f} passages/s against the goal of {GOAL:,.0f}")
+    verdict = "PASS" if rate >= goal else "MISS"
+    print(f"{verdict}: {rate:,.0f} passages/s against the goal of {goal:,.0f}")
 
 
 if __name__ == "__main__":

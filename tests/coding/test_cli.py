@@ -159,10 +159,27 @@ def test_code_eval_on_the_gold_file() -> None:
         "actor_micro_f1",
         "fatalities_exact",
         "negative_false_event_rate",
+        "event_type_accuracy",
+        "country_accuracy",
+        "actor_found",
     }
     assert result["passages"] >= 100
     table = runner.invoke(app, ["code", "eval", str(gold)], env=ENV)
     assert "actors (micro)" in table.stdout and "event_type_macro_f1" in table.stdout
+
+
+def test_code_eval_reports_each_notes_set() -> None:
+    runner = CliRunner()
+    notes = ROOT / "tests" / "data" / "coder_notes.jsonl"
+    for split in ("dev", "holdout"):
+        done = runner.invoke(app, ["code", "eval", str(notes), "--split", split, "--json"], env=ENV)
+        assert done.exit_code == 0, done.output
+        result = json.loads(done.stdout)
+        assert result["passages"] == 50
+        assert result["countries_counted"] >= 40
+        assert {"country_iso3", "admin1_code", "event_type"} <= set(result["fields"])
+        table = runner.invoke(app, ["code", "eval", str(notes), "--split", split], env=ENV)
+        assert "country_iso3" in table.stdout and "country_accuracy" in table.stdout
 
 
 def test_places_load_districts(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from tests.conftest import shared_file
 
 @pytest.fixture(scope="module")
 def gazetteer() -> Gazetteer:
-    return Gazetteer.builtin()
+    return Gazetteer.builtin(world=False)
 
 
 def provinces_of(gazetteer: Gazetteer, name: str, level: int) -> set[str | None]:

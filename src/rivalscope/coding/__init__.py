@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rivalscope.coding.coder import Coder
+    from rivalscope.coding.influence import influence_type
     from rivalscope.coding.records import Coded, Passage, StoreResult, store_records
 
 _HOMES = {
@@ -27,6 +28,7 @@ _HOMES = {
     "Passage": "rivalscope.coding.records",
     "StoreResult": "rivalscope.coding.records",
     "store_records": "rivalscope.coding.records",
+    "influence_type": "rivalscope.coding.influence",
 }
 
 
@@ -36,4 +38,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Coded", "Coder", "Passage", "StoreResult", "store_records"]
+__all__ = ["Coded", "Coder", "Passage", "StoreResult", "influence_type", "store_records"]

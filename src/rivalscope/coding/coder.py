@@ -41,6 +41,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
+from rivalscope.actor_names import alias_key
 from rivalscope.coding import vocabulary as v
 from rivalscope.coding.actors import ARMED_KINDS, ActorNames
 from rivalscope.coding.casualties import Counts, TokenView, count_casualties, count_fighters
@@ -65,14 +66,18 @@ from rivalscope.coding.patterns import (
 )
 from rivalscope.coding.places import (
     DEFAULT_COUNTRIES,
+    DEMONYMS,
     LEVEL_COUNTRY,
     LEVEL_DISTRICT,
     LEVEL_PROVINCE,
     LEVEL_TOWN,
+    WORLD_DEMONYMS,
     Gazetteer,
 )
 from rivalscope.coding.records import Coded, Passage
 from rivalscope.errors import InputError
+from rivalscope.redact import TITLES as REDACT_TITLES
+from rivalscope.schema import INFLUENCE_TYPES
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -445,6 +450,64 @@ _PRECEDING_CUES: Final = frozenset(
     {"in", "near", "of", "from", "at", "outside", "across", "into", "/", ",", "(", "-", ":"}
 )
 _ADJACENT: Final = frozenset({"/", ",", "(", "-", ":"})
+_FROM_AGENTS: Final = frozenset(
+    {
+        "bomber",
+        "bombers",
+        "attacker",
+        "attackers",
+        "gunman",
+        "gunmen",
+        "militant",
+        "militants",
+        "fighters",
+        "assailants",
+        "insurgents",
+        "members",
+        "cell",
+        "cells",
+    }
+)
+"""``A suicide bomber from ISIS-K struck ...``: the group after ``from`` is the agent."""
+_TITLE_WORDS: Final = frozenset(t.rstrip(".") for t in REDACT_TITLES)
+_TITLE_PATTERN: Final = "|".join(
+    re.escape(t) for t in sorted({t.rstrip(".") for t in REDACT_TITLES}, key=len, reverse=True)
+)
+_NAME_WORD: Final = r"(?:[A-Z][a-z][\w'\u2019-]*|(?:al|ul|ud|bin|ibn|abu|Abu)-[A-Z][\w'-]*)"
+_NAME: Final = rf"(?:(?:{_TITLE_PATTERN})\.?\s+)*{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
+_PERSON_ROLES: Final = (
+    "commander",
+    "sub-commander",
+    "deputy commander",
+    "leader",
+    "emir",
+    "amir",
+    "shadow governor",
+    "district chief",
+    "spokesman",
+    "cleric",
+    "judge",
+    "recruiter",
+    "official",
+    "member",
+)
+"""Roles a named person holds in ``X, a Taliban commander`` and ``Taliban commander X``."""
+_ROLE_WORDS: Final = "|".join(re.escape(r) for r in sorted(_PERSON_ROLES, key=len, reverse=True))
+_APPOSITION: Final = re.compile(
+    rf"(?<![\w-])(?P<name>{_NAME}),\s+(?:a|an|the)\s+(?:[\w'-]+\s+){{0,4}}?(?i:{_ROLE_WORDS})\b"
+)
+_ROLE_THEN_NAME: Final = re.compile(rf"\b(?i:{_ROLE_WORDS})\s+(?P<name>{_NAME})")
+_TITLED_NAME: Final = re.compile(
+    rf"(?<![\w-])(?P<name>(?:{_TITLE_PATTERN})\.?\s+{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}})"
+)
+_NOT_PERSON_WORDS: Final = frozenset(
+    {"on", "in", "the", "a", "an", "local", "officials", "police", "said", "sources", "and"}
+)
+"""Words a person's name never holds (the patterns' false starts)."""
+_ACTOR_SPAN: Final = 12
+"""The most tokens an actor name spans (for the places it shadows)."""
+_DEMONYM_NAMES: Final = frozenset({*DEMONYMS, *WORLD_DEMONYMS})
+_COUNTRY_VOTES: Final = {LEVEL_COUNTRY: 3, LEVEL_PROVINCE: 2, LEVEL_DISTRICT: 2, LEVEL_TOWN: 1}
 _BREAK_WORDS: Final = frozenset(
     {
         "jailbreak",
@@ -744,6 +807,7 @@ class _Doc:
     covered: set[int] = field(default_factory=set)
     fuzzy_found: list[_PlaceMention] = field(default_factory=list)
     report_places: _ReportPlaces | None = None
+    country: str | None = None
 
     def chars(self, start: int, end: int) -> tuple[int, int]:
         return self.idx[start], self.ends[end - 1]
@@ -791,6 +855,9 @@ class Coder:
         self._unidentified = self._fixed("unidentified armed group")
         self._civilians = self._fixed("civilians")
         self._coalition = self._fixed("coalition forces")
+        self._protesters = self._fixed("protesters")
+        self._rioters = self._fixed("rioters")
+        self._crowds = frozenset(a for a in (self._protesters, self._rioters) if a)
         self._strings: dict[int, str] = {}
         self._role_of = {
             " ".join(t.lower_ for t in self.patterns.nlp.make_doc(noun)): role
@@ -886,6 +953,7 @@ class Coder:
         idx = array[:, 0].tolist()
         ends = (array[:, 0] + array[:, 1]).tolist()
         hashes = array[:, 2].tolist()
+        raw.extend(self.patterns.places(passage.text, idx, ends, hashes))
         bounds = self.patterns.sentences(passage.text, idx, ends, hashes)
         active: set[int] = {0}
         aggregate: set[int] = set()
@@ -1023,7 +1091,22 @@ class Coder:
         d: _Doc,
         owner: list[int],
     ) -> None:
-        places = self._place_mentions(by_kind.get(PLACE, []), d)
+        place_matches = by_kind.get(PLACE, [])
+        actor_matches = by_kind.get(ACTOR)
+        if actor_matches and place_matches:
+            # A place inside a longer actor name (``Sinaloa Cartel``) is the actor's name.
+            actor_end: dict[int, int] = {}
+            for a in actor_matches:
+                actor_end[a.start] = max(actor_end.get(a.start, 0), a.end)
+            place_matches = [
+                p
+                for p in place_matches
+                if not any(
+                    actor_end.get(k, 0) >= p.end and actor_end[k] - k > p.end - p.start
+                    for k in range(max(0, p.start - _ACTOR_SPAN), p.start + 1)
+                )
+            ]
+        places = self._place_mentions(place_matches, d)
         levels = self.places.places
         place_tokens = {
             k
@@ -1196,7 +1279,9 @@ class Coder:
         for match in _longest(matches):
             if not d.text[d.idx[match.start]].isupper():
                 continue
-            indices = self._lower_surfaces.get(match.value, [])
+            indices = self._lower_surfaces.get(match.value, []) + self.places.world_surface(
+                match.value
+            )
             if indices:
                 pending.append((match, indices))
         starts = {m.start for m, _ in pending}
@@ -1209,13 +1294,68 @@ class Coder:
                 after in _ADJACENT and match.end + 1 in starts
             )
             weak_ok = cue is not None or before in _PRECEDING_CUES or adjacent
-            kept = [i for i in indices if weak_ok or not gazetteer.places[i].weak]
+            strong_ok = (
+                cue is not None
+                or adjacent
+                or (after == ")" and "(" in d.lower[max(0, match.start - 6) : match.start])
+            )
+            kept = [
+                i
+                for i in indices
+                if not gazetteer.places[i].weak
+                or (strong_ok if gazetteer.places[i].world else weak_ok)
+            ]
             if not kept:
                 continue
             covered.update(range(match.start, match.end))
             found.append(self._place_mention(match.start, match.end, kept, cue, d))
+        d.country = self._narrow_to_country(found)
+        if d.country is not None:
+            places = gazetteer.places
+            kept_mentions = [
+                m
+                for m in found
+                if not all(
+                    places[i].world and places[i].country_iso3 != d.country for i in m.places
+                )
+            ]
+            if len(kept_mentions) < len(found):
+                found = kept_mentions
+                covered = {k for m in found for k in range(m.start, m.end)}
         d.covered = covered
         return found
+
+    def _narrow_to_country(self, mentions: list[_PlaceMention]) -> str | None:
+        """The passage's country, by the votes of its place mentions (a country named 3, a
+        province or district 2, a town or a demonym 1; a mention that several countries share
+        gives each its best vote); a mention that names places in several countries keeps only
+        those of the winner. Ties go to the coder's default country, then the first named."""
+        if not mentions:
+            return None
+        places = self.places.places
+        votes: dict[str, int] = {}
+        order: dict[str, int] = {}
+        for mention in mentions:
+            best: dict[str, int] = {}
+            for index in mention.places:
+                place = places[index]
+                weight = _COUNTRY_VOTES[place.level]
+                if place.level == LEVEL_COUNTRY and place.name in _DEMONYM_NAMES:
+                    weight = 1
+                if weight > best.get(place.country_iso3, 0):
+                    best[place.country_iso3] = weight
+            for country, weight in best.items():
+                votes[country] = votes.get(country, 0) + weight
+                order.setdefault(country, len(order))
+        if not votes:
+            return None
+        winner = max(votes, key=lambda c: (votes[c], c == self.country, -order[c]))
+        for mention in mentions:
+            if len({places[i].country_iso3 for i in mention.places}) > 1:
+                kept = [i for i in mention.places if places[i].country_iso3 == winner]
+                if kept:
+                    mention.places = kept
+        return winner
 
     def _place_mention(
         self, start: int, end: int, indices: list[int], cue: str | None, d: _Doc
@@ -1593,6 +1733,16 @@ class Coder:
         )
         if event_type is None:
             return None
+        if event_type in INFLUENCE_TYPES:
+            # Extortion is of civilians by definition; the other influence types act on no side.
+            a2, a2_span, actor2 = None, None, None
+            if event_type == "extortion":
+                a2, target = self._civilians, "civilians"
+        elif kind_trigger.category in ("protest", "riot"):
+            if a1 is None:
+                a1 = self._protesters if kind_trigger.category == "protest" else self._rioters
+            if a2 == self._civilians:
+                a2, a2_span, actor2 = None, None, None
         if event_type == "attack" and a2 is None and self._people_killed(frame, d):
             a2 = self._civilians
             target = target or "civilians"
@@ -1806,6 +1956,8 @@ class Coder:
                 before = lower[k - 1] if k - 1 >= head.start else ""
                 if before not in _BY_BLOCKERS:
                     return mention
+            if k > head.start and lower[k] == "from" and lower[k - 1] in _FROM_AGENTS:
+                return mention
         return None
 
     def _modifier(
@@ -1962,6 +2114,17 @@ class Coder:
             "religious_site",
             "infrastructure",
         )
+        if category in v.INFLUENCE_CATEGORIES:
+            armed = (actor1 is not None and actor1.armed) or any(
+                m.armed and not m.speaker for m in frame.head.mentions
+            )
+            return category if armed else None
+        if category == "loot" and categories & {"kill", "killing", "abduct"}:
+            return "attack"
+        if category in v.PEACEFUL_CATEGORIES or (
+            categories & {"riot", "protest"} and (actor1 is None or a1 in self._crowds)
+        ):
+            return "other"
         if category == "prison":
             return "state_operation" if state else "prison_break"
         if category == "air":
@@ -2166,7 +2329,7 @@ class Coder:
             choice.location = village
         elif choice is None and village is not None:
             choice = _PlaceChoice(location=village)
-        country = choice.country if choice and choice.country else self.country
+        country = choice.country if choice and choice.country else d.country or self.country
         return country, choice
 
     def _report_province(self, sentences: list[_Sentence], d: _Doc) -> _PlaceChoice | None:
@@ -2451,6 +2614,7 @@ class Coder:
         role, role_span = _role(self._roles(head, d))
         if role is None and fighters is not None:
             role = "fighter"
+        person, person_span = self._person(head, d)
         record = Coded(
             kind="defection",
             event_type="defection",
@@ -2472,9 +2636,12 @@ class Coder:
             country_iso3=country,
             fighters=fighters,
             role=role,
+            person=person,
         )
         evidence = record.evidence
         evidence["event_type"] = (trigger.cstart, trigger.cend)
+        if person_span is not None:
+            evidence["person"] = person_span
         if from_mention is not None and from_actor is not None:
             evidence["from_actor"] = evidence["actor1"] = (from_mention.cstart, from_mention.cend)
         if to_mention is not None and to_actor is not None:
@@ -2487,6 +2654,32 @@ class Coder:
         _apply_date(record, date)
         record.confidence = self._confidence(record, frame, "defection", head, d)
         return record
+
+    def _person(self, head: _Sentence, d: _Doc) -> tuple[str | None, tuple[int, int] | None]:
+        """The defector's name: ``Mawlawi Abdul Rahman, a Taliban commander, ...``, ``Taliban
+        commander Mawlawi Abdul Rahman ...``, or a title and a name (``Qari Hekmatullah``). A
+        name that is a registered actor or a place is not a person."""
+        segment = d.text[head.cstart : head.cend]
+        for pattern in (_APPOSITION, _ROLE_THEN_NAME, _TITLED_NAME):
+            for match in pattern.finditer(segment):
+                name = match.group("name").strip()
+                if not self._is_person_name(name):
+                    continue
+                start = head.cstart + match.start("name")
+                return name, (start, start + len(name))
+        return None, None
+
+    def _is_person_name(self, name: str) -> bool:
+        words = name.split()
+        bare = [w for w in words if w.rstrip(".") not in _TITLE_WORDS]
+        if not bare or any(w.lower() in _NOT_PERSON_WORDS for w in words):
+            return False
+        for size in range(len(bare), 0, -1):
+            for first in range(len(bare) - size + 1):
+                part = " ".join(bare[first : first + size])
+                if self.actors.by_key.get(alias_key(part)):
+                    return False
+        return not self.places.lookup(" ".join(bare))
 
     # --- confidence ---------------------------------------------------------------------------
     def _confidence(
@@ -2675,8 +2868,9 @@ def _longest(matches: Sequence[Match]) -> list[Match]:
     """Non-overlapping matches, longest first (then earliest), in document order."""
     if len(matches) < 2:
         return list(matches)
+    matches = sorted(matches)
     if all(a.end <= b.start for a, b in itertools.pairwise(matches)):
-        return list(matches)
+        return matches
     chosen: list[Match] = []
     taken: set[int] = set()
     for match in sorted(matches, key=lambda m: (-(m.end - m.start), m.start)):

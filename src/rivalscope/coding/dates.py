@@ -297,6 +297,8 @@ def find_dates(
         return []
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
+    month_anchors = sorted({*months, *digits}) if months else []
+    windows: dict[int, list[tuple[int, int]]] = {}
     for kind, pattern in _COMPILED:
         if kind in _ANCHORS:
             if kind not in by_kind or (kind == "ago" and not units):
@@ -309,8 +311,13 @@ def find_dates(
         else:
             if not months:
                 continue
-            anchors = sorted({*months, *digits})
-        spans = [(start, hi)] if windows_for is None else _windows(anchors, *windows_for, start, hi)
+            anchors = month_anchors
+        if windows_for is None:
+            spans = [(start, hi)]
+        else:
+            spans = windows.get(id(anchors)) or []
+            if not spans:
+                spans = windows[id(anchors)] = _windows(anchors, *windows_for, start, hi)
         for lo, top in spans:
             for match in pattern.finditer(text, lo, top):
                 s, e = match.start(), match.end()

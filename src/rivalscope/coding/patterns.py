@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from rivalscope.coding import vocabulary as v
 from rivalscope.coding.actors import ActorNames
-from rivalscope.coding.places import Gazetteer
+from rivalscope.coding.places import DEMONYMS, WORLD_DEMONYMS, Gazetteer, first_words_of
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -33,6 +33,11 @@ CIVILIAN: Final = "civilian"
 TARGET: Final = "target"
 PRISON: Final = "prison"
 CLAIM: Final = "claim"
+
+
+_WORLD_MAX_TOKENS: Final = 6
+_NOT_STATES: Final = frozenset({"Kurdish", "Myanmar", "Palestinian"})
+"""Demonyms whose forces are not one state's (``Kurdish forces``)."""
 
 
 class Match(NamedTuple):
@@ -87,14 +92,16 @@ class Patterns:
                 forms.add(spelling + ".")
             for form in forms:
                 add(exact if actors.case_sensitive(spelling) else lower, ACTOR, key, form)
-        for surface in places.surfaces:
-            add(lower, PLACE, surface.lower(), surface)
         for category, phrases in v.TRIGGERS.items():
             for phrase in phrases:
                 add(lower, TRIGGER, category, phrase)
         for noun in v.STATE_FORCE_NOUNS:
             add(lower, STATE_NOUN, noun, noun)
-        for word, iso3 in v.NATIONALITIES.items():
+        nationalities = dict(v.NATIONALITIES)
+        for word, iso3 in (*DEMONYMS.items(), *WORLD_DEMONYMS.items()):
+            if word not in _NOT_STATES:
+                nationalities.setdefault(word.lower(), iso3)
+        for word, iso3 in nationalities.items():
             add(exact if word == "us" else lower, NATIONALITY, iso3, "US" if word == "us" else word)
         for word in v.FOREIGN_FORCE_WORDS:
             add(lower, FOREIGN, word, word)
@@ -116,6 +123,16 @@ class Patterns:
             add(lower, TRIGGER, "allegiance", noun)
         self._add(self._lower, lower)
         self._add(self._exact, exact)
+        self._world = places.world
+        core_places = {surface.lower() for surface in places.surfaces}
+        first_words = dict(places.world.first_words) if places.world is not None else {}
+        for word, longest in first_words_of(core_places).items():
+            first_words[word] = max(first_words.get(word, 0), longest)
+        self._place_first: dict[int, int] = {
+            vocab.strings.add(w): n for w, n in first_words.items()
+        }
+        self._place_labels: dict[str, int] = {}
+        self._core_places = frozenset(core_places)
         self._trigger_ids = frozenset(
             mid for mid, (kind, _) in self._labels.items() if kind == TRIGGER
         )
@@ -158,6 +175,56 @@ class Patterns:
     def raw(self, doc: Doc) -> list[tuple[int, int, int]]:
         """The matchers' own hits: ``(label id, start, end)``."""
         return [*self._lower(doc), *self._exact(doc)]
+
+    def places(
+        self, text: str, idx: list[int], ends: list[int], hashes: list[int]
+    ) -> list[tuple[int, int, int]]:
+        """Hits of the gazetteer's places, as ``(label id, start, end)`` like :meth:`raw`: a
+        dictionary lookup of the text from each capitalized word that starts a spelling, the
+        longest spelling first (cheaper to build than a matcher over tens of thousands of
+        spellings). A world-layer spelling does not match inside a hyphenated name
+        (``Qala`` in ``Qala-e-Zal``)."""
+        first = self._place_first
+        core = self._core_places
+        world = self._world.lower if self._world is not None else {}
+        labels = self._place_labels
+        found: list[tuple[int, int, int]] = []
+        count = len(hashes)
+        k = 0
+        while k < count:
+            longest = first.get(hashes[k])
+            if longest is None or not text[idx[k]].isupper():
+                k += 1
+                continue
+            start = idx[k]
+            stop = k
+            while stop + 1 < count and ends[stop + 1] - start <= longest:
+                stop += 1
+            hit = 0
+            key = ""
+            for last in range(stop, k - 1, -1):
+                key = text[start : ends[last]].lower()
+                if key in core:
+                    hit = last + 1 - k
+                    break
+                hyphenated = text.startswith("-", ends[last]) or text[start - 1 : start] == "-"
+                if key in world and not hyphenated:
+                    hit = last + 1 - k
+                    break
+            if hit:
+                label = labels.get(key)
+                if label is None:
+                    label = labels[key] = self._world_label(key)
+                found.append((label, k, k + hit))
+                k += hit
+            else:
+                k += 1
+        return found
+
+    def _world_label(self, key: str) -> int:
+        label: int = self.nlp.vocab.strings.add(f"{PLACE}\x1f{key}")
+        self._labels.setdefault(label, (PLACE, key))
+        return label
 
     def trigger_starts(self, raw: list[tuple[int, int, int]]) -> list[int]:
         """Token positions where a trigger word starts."""

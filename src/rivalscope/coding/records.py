@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from rivalscope.store import IngestResult, Store
 
 SOURCE: Final = "text"
+SENSITIVE_FIELDS: Final = ("person",)
+"""Fields that hold a person's name: a record lists those it fills under ``sensitive``, and the
+store keeps them in the columns :mod:`rivalscope.redact` pseudonymizes
+(:data:`rivalscope.redact.SENSITIVE_COLUMNS`) before anything leaves the team."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ class Coded:
     to_actor: str | None = None
     fighters: int | None = None
     role: str | None = None
+    person: str | None = None
+    """A defector's name as written: sensitive (see :data:`SENSITIVE_FIELDS`)."""
     confidence: float = 0.0
     evidence: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -108,6 +114,8 @@ class Coded:
                 to_actor=self.to_actor,
                 fighters=self.fighters,
                 role=self.role,
+                person=self.person,
+                sensitive=[name for name in SENSITIVE_FIELDS if getattr(self, name)],
             )
         data["confidence"] = round(self.confidence, 3)
         data["span"] = list(self.span)
@@ -176,6 +184,7 @@ def defection_rows(records: Sequence[Coded]) -> pa.Table:
         {
             "defection_id": pa.array([r.id for r in items], pa.string()),
             "date": pa.array([r.date_start for r in items], pa.date32()),
+            "person": pa.array([r.person for r in items], pa.string()),
             "role": pa.array([r.role for r in items], pa.string()),
             "fighters": pa.array([r.fighters for r in items], pa.int32()),
             "from_actor": pa.array([r.from_actor for r in items], pa.string()),
