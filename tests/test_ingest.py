@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import rivalscope as rs
+from rivalscope.coding.influence import influence_type
 from rivalscope.synth import SynthFiles, write_acled
 
 
@@ -116,14 +117,13 @@ def test_acled_mapping(store: rs.Store, synth_files: SynthFiles) -> None:
         source = {row["event_id_cnty"]: row for row in csv.DictReader(handle)}
     events = {row["source_id"]: row for row in store.events(source="acled").to_pylist()}
     assert events.keys() == source.keys()
-    expected_type = {
-        "Battles": "clash",
-        "Violence against civilians": "attack",
-        "Strategic developments": "other",
-    }
+    expected_type = {"Battles": "clash", "Violence against civilians": "attack"}
     for key, raw in source.items():
         event = events[key]
-        if raw["event_type"] in expected_type:
+        if raw["event_type"] == "Strategic developments":
+            # a shadow governor or an appointment is governance; the rest stays other
+            assert event["event_type"] == (influence_type(raw["notes"]) or "other"), key
+        elif raw["event_type"] in expected_type:
             assert event["event_type"] == expected_type[raw["event_type"]], key
         elif raw["sub_event_type"] == "Air/drone strike" and raw["inter1"] in ("1", "8"):
             assert event["event_type"] == "state_operation", key

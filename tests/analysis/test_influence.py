@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -128,3 +129,42 @@ def test_without_influence_it_says_which_sources_were_read(store: rs.Store) -> N
         "No influence activity (propaganda, proselytization, extortion, governance, recruitment) "
         "by Islamic State Khorasan Province or Taliban is recorded in the window (TEXT read)."
     )
+
+
+ACLED = (
+    "event_id_cnty,event_date,event_type,sub_event_type,actor1,assoc_actor_1,actor2,"
+    "assoc_actor_2,inter1,inter2,civilian_targeting,country,iso,admin1,latitude,longitude,"
+    "fatalities,notes\n"
+    "AFG1,10 April 2019,Strategic developments,Other,Islamic State Khorasan Province,,,,,,,"
+    'Afghanistan,4,Nangarhar,34.2,70.5,0,"On 10 April 2019, ISKP distributed night letters in '
+    'Achin district (Nangarhar) warning residents against supporting the government."\n'
+    "AFG2,11 April 2019,Strategic developments,Other,Taliban,,Civilians (Afghanistan),,,,,"
+    'Afghanistan,4,Kunar,34.8,71.1,0,"On 11 April 2019, Taliban militants forced traders in '
+    'Asadabad to pay taxes at gunpoint."\n'
+    "AFG3,12 April 2019,Strategic developments,Headquarters or base established,Taliban,,,,,,,"
+    'Afghanistan,4,Kunar,34.8,71.1,0,"On 12 April 2019, Taliban established a base in Kunar."\n'
+    "AFG4,20 May 2019,Battles,Armed clash,Islamic State Khorasan Province,,Taliban,,,,,"
+    'Afghanistan,4,Nangarhar,34.2,70.5,3,"On 20 May 2019, ISKP and Taliban clashed in Achin."\n'
+)
+
+
+def test_acled_strategic_developments_become_influence_by_their_notes(
+    store: rs.Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "acled.csv"
+    path.write_text(ACLED, encoding="utf-8")
+    store.ingest_acled(path)
+    typed = store.query("SELECT event_id, event_type, initiator FROM events ORDER BY 1")
+    assert typed.to_pylist() == [
+        {"event_id": "acled:AFG1", "event_type": "propaganda", "initiator": "actor1"},
+        {"event_id": "acled:AFG2", "event_type": "extortion", "initiator": "actor1"},
+        {"event_id": "acled:AFG3", "event_type": "other", "initiator": None},
+        {"event_id": "acled:AFG4", "event_type": "clash", "initiator": None},
+    ]
+    result = rs.profile(store, "ISKP", "TALIBAN", country="AFG").influence
+    assert {(r["side"], r["event_type"]) for r in result.counts.to_pylist()} == {
+        ("ISKP", "propaganda"),
+        ("TALIBAN", "extortion"),
+    }
+    assert result.precedence[0].provinces == 1
+    assert result.precedence[0].influence_first == 1

@@ -5,10 +5,12 @@ the numeric codes of older exports or the words of newer ones.
 
 Mapping: ``Battles`` are ``clash``; an ``Air/drone strike`` or ``Shelling/artillery/missile
 attack`` by state or external forces is a ``state_operation``; other ``Explosions/Remote
-violence`` and ``Violence against civilians`` are ``attack``; protests, riots and strategic
-developments are ``other``. ``assoc_actor_1``/``assoc_actor_2`` (``;``-separated) are the
-allies of each side. ``fatalities`` fills best, low and high; for violence against civilians
-it is also the civilian deaths.
+violence`` and ``Violence against civilians`` are ``attack``; a ``Strategic developments`` row
+whose note describes an influence activity (propaganda, proselytization, extortion, governance,
+recruitment: :func:`rivalscope.coding.influence_type` on its ``notes``) has that type; protests,
+riots and other strategic developments are ``other``. ``assoc_actor_1``/``assoc_actor_2``
+(``;``-separated) are the allies of each side. ``fatalities`` fills best, low and high; for
+violence against civilians it is also the civilian deaths.
 """
 
 from __future__ import annotations
@@ -130,6 +132,12 @@ SELECT = f"""
 } AS _reason
 """
 
+def _influence(note: str) -> str | None:
+    from rivalscope.coding.influence import influence_type
+
+    return influence_type(note)
+
+
 SPEC = SourceSpec(
     name="acled",
     target="events",
@@ -137,4 +145,5 @@ SPEC = SourceSpec(
     optional=OPTIONAL,
     select=SELECT,
     release=(f"strftime(to_timestamp(max(try_cast({col('timestamp')} AS BIGINT))), '%Y-%m-%d')"),
+    note_types=("Strategic developments", _influence),
 )

@@ -36,6 +36,10 @@ class SourceSpec:
         release: a SQL aggregate over ``r`` giving the release a file comes from, when the name
             does not say (ACLED: the date of its latest ``timestamp``).
         whole_years: whether a version codes every year it has events in, in full.
+        note_types: events of one source event type whose canonical type is read from their
+            notes: ``(source event type, classify)``, ``classify(note)`` giving an event type
+            or None (the type mapped by ``select`` stays). ACLED's strategic developments that
+            are influence activities (:func:`rivalscope.coding.influence_type`).
     """
 
     name: str
@@ -46,6 +50,7 @@ class SourceSpec:
     version_of_name: Callable[[str], str | None] | None = None
     release: str | None = None
     whole_years: Callable[[str | None], bool] | None = None
+    note_types: tuple[str, Callable[[str], str | None]] | None = None
 
 
 EVENT_MAPPED = [

@@ -241,6 +241,7 @@ class Ingest:
             self._resolve_actors(
                 ["actor1_raw", "actor2_raw"], ["assoc1_raw", "assoc2_raw"], "date_start"
             )
+            self._classify_notes()
         elif self.spec.target == "defections":
             self._resolve_actors(["from_raw", "to_raw"], [], "date")
 
@@ -333,6 +334,29 @@ class Ingest:
                 GROUP BY x._row""",
             )
 
+    def _classify_notes(self) -> None:
+        """``rs_note_types``: the event type each distinct note of the source event type
+        :attr:`SourceSpec.note_types` names gives (only notes that give one)."""
+        if self.spec.note_types is None:
+            return
+        kind, classify = self.spec.note_types
+        notes = self.sql(
+            "SELECT DISTINCT notes FROM rs_map WHERE source_event_type = ? AND notes IS NOT NULL",
+            [kind],
+        ).fetchall()
+        found = [(note, classify(note)) for (note,) in notes]
+        kept = [(note, typed) for note, typed in found if typed is not None]
+        self._register(
+            "rs_note_types",
+            pa.table(
+                {
+                    "kind": pa.array([kind] * len(kept), pa.string()),
+                    "notes": pa.array([n for n, _ in kept], pa.string()),
+                    "event_type": pa.array([t for _, t in kept], pa.string()),
+                }
+            ),
+        )
+
     def _lookup_join(self, alias: str, raw_column: str, date_column: str) -> str:
         return (
             f"LEFT JOIN rs_lookup {alias} ON {alias}.raw = m.{raw_column} "
@@ -374,11 +398,19 @@ class Ingest:
 
     def _events_select(self) -> str:
         source = self.spec.name
+        typed = self.spec.note_types is not None
+        event_type = "coalesce(nt.event_type, m.event_type)" if typed else "m.event_type"
+        note_join = (
+            "LEFT JOIN rs_note_types nt ON nt.kind = m.source_event_type AND nt.notes = m.notes"
+            if typed
+            else ""
+        )
         return f"""
         SELECT m._row, m._reason,
           '{source}:' || m.source_id AS event_id, '{source}' AS source, m.source_id,
           '{self.batch_id}' AS batch_id, m.date_start,
-          coalesce(m.date_end, m.date_start) AS date_end, m.date_precision, m.event_type,
+          coalesce(m.date_end, m.date_start) AS date_end, m.date_precision,
+          {event_type} AS event_type,
           m.source_event_type, m.source_sub_event_type,
           l1.actor_id AS actor1, l2.actor_id AS actor2, m.actor1_raw, m.actor2_raw,
           coalesce(a1.ids, []::VARCHAR[]) AS assoc_actors,
@@ -395,8 +427,9 @@ class Ingest:
           m.iso3 AS country_iso3, m.admin1_code, m.admin1, m.admin2, m.location,
           m.latitude, m.longitude, m.geo_precision, m.fatalities_best, m.fatalities_low,
           m.fatalities_high, m.civilian_deaths, m.notes, m.source_url,
-          {initiator_sql(f"'{source}'", "m.source_event_type", "m.event_type")} AS initiator
+          {initiator_sql(f"'{source}'", "m.source_event_type", event_type)} AS initiator
         FROM rs_map2 m
+        {note_join}
         {self._lookup_join("l1", "actor1_raw", "date_start")}
         {self._lookup_join("l2", "actor2_raw", "date_start")}
         LEFT JOIN actors k2 ON k2.actor_id = l2.actor_id
