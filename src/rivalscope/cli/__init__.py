@@ -1,11 +1,12 @@
 """The ``rivalscope`` command: each command opens the store, calls one library function, prints.
 
-The commands are listed in the order of an analyst's day: make or get data (``synth``,
-``ingest``, ``fetch``, ``update``), check it (``info``, ``actors``, ``places``, ``links``), code
-and review text (``code``, ``review``), look at it (``events``, ``profile``, ``export``), look
-ahead (``forecast``, ``simulate``) and share it (``serve``). What every command shares (``--db``,
-``--json``, ``--source``, the store opener, errors) is in :mod:`rivalscope.cli.common`; each group
-of commands has its own module, which imports ``common`` and never this package.
+``rivalscope --help`` lists the commands in the order of an analyst's work, in four panels:
+data (make or get it: ``synth``, ``ingest``, ``fetch``, ``update``; check it: ``info``,
+``actors``, ``places``, ``links``), analyse (``events``, ``profile``, ``forecast``,
+``simulate``), text (code and review reports: ``code``, ``review``) and share (``export``,
+``serve``). What every command shares (``--db``, ``--json``, ``--source``, the store opener,
+errors) is in :mod:`rivalscope.cli.common`; each group of commands has its own module, which
+imports ``common`` and never this package.
 """
 
 from __future__ import annotations
@@ -34,30 +35,33 @@ from rivalscope.errors import RivalscopeError
 
 
 def version() -> None:
-    """Print the version."""
+    """Print the version (as --version does)."""
     sys.stdout.write(f"rivalscope {rivalscope.__version__}\n")
 
 
-WORKFLOW: tuple[tuple[str, typer.Typer | Callable[..., Any]], ...] = (
-    ("synth", ingest.synth),
-    ("ingest", ingest.app),
-    ("fetch", fetch.fetch_app),
-    ("update", fetch.update_app),
-    ("info", store.info),
-    ("actors", store.actors_app),
-    ("places", store.places_app),
-    ("links", links.links),
-    ("code", coding.code_app),
-    ("review", coding.review_app),
-    ("events", analysis.events),
-    ("profile", analysis.profile),
-    ("export", store.export),
-    ("forecast", forecast.app),
-    ("simulate", simulate.app),
-    ("serve", serve.serve),
-    ("version", version),
+DATA, ANALYSE, TEXT, SHARE = "Data", "Analyse", "Text", "Share"
+PANELS = (DATA, ANALYSE, TEXT, SHARE)
+"""The help's panels of commands, in workflow order."""
+
+WORKFLOW: tuple[tuple[str, typer.Typer | Callable[..., Any], str], ...] = (
+    ("synth", ingest.synth, DATA),
+    ("ingest", ingest.app, DATA),
+    ("fetch", fetch.fetch_app, DATA),
+    ("update", fetch.update_app, DATA),
+    ("info", store.info, DATA),
+    ("actors", store.actors_app, DATA),
+    ("places", store.places_app, DATA),
+    ("links", links.links, DATA),
+    ("events", analysis.events, ANALYSE),
+    ("profile", analysis.profile, ANALYSE),
+    ("forecast", forecast.app, ANALYSE),
+    ("simulate", simulate.app, ANALYSE),
+    ("code", coding.code_app, TEXT),
+    ("review", coding.review_app, TEXT),
+    ("export", store.export, SHARE),
+    ("serve", serve.serve, SHARE),
 )
-"""Every command and group, in the order ``rivalscope --help`` lists them."""
+"""Every command and group with its panel, in the order ``rivalscope --help`` lists them."""
 
 
 class _Workflow(TyperGroup):
@@ -65,8 +69,8 @@ class _Workflow(TyperGroup):
     commands first)."""
 
     def list_commands(self, ctx: Any) -> list[str]:
-        order = [name for name, _ in WORKFLOW]
-        return sorted(self.commands, key=lambda name: order.index(name))
+        order = [name for name, _, _ in WORKFLOW]
+        return sorted(self.commands, key=lambda name: order.index(name) if name in order else -1)
 
 
 app = typer.Typer(
@@ -77,15 +81,31 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for _name, _part in WORKFLOW:
+for _name, _part, _panel in WORKFLOW:
     if isinstance(_part, typer.Typer):
-        app.add_typer(_part, name=_name)
+        app.add_typer(_part, name=_name, rich_help_panel=_panel)
     else:
-        app.command(_name)(_part)
+        app.command(_name, rich_help_panel=_panel)(_part)
+app.command("version", hidden=True)(version)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        version()
+        raise typer.Exit()
 
 
 @app.callback()
 def _settings(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
     spark_conf: Annotated[
         list[str] | None,
         typer.Option(

@@ -107,7 +107,8 @@ def profile(
     since: Annotated[str | None, typer.Option(help="First date, YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option(help="Last date, YYYY-MM-DD.")] = None,
     phases: Annotated[
-        Path | None, typer.Option(help="TOML file of [[phase]] tables (default: shipped phases).")
+        Path | None,
+        typer.Option(help=r"TOML file of \[\[phase]] tables (default: shipped phases)."),
     ] = None,
     source: SourceOption = None,
     as_json: JsonOption = False,
@@ -121,7 +122,9 @@ def profile(
     from rivalscope.analysis.profile import SECTIONS
     from rivalscope.analysis.profile import profile as run_profile
 
-    with open_store(db, write=redact, flags={"phases_file": "--phases"}, wait=wait) as store:
+    with open_store(
+        db, write=redact, must_exist=True, flags={"phases_file": "--phases"}, wait=wait
+    ) as store:
         result = run_profile(
             store,
             actor,

@@ -33,6 +33,7 @@ from rivalscope.cli.common import (
     print_json,
     progress,
     stdout,
+    store_target,
     visible,
 )
 from rivalscope.cli.common import shown as shown_text
@@ -142,7 +143,8 @@ def code_files(
         bool,
         typer.Option(
             "--store",
-            help="Write the records into the store (source `text`), pending review.",
+            help="Write the records into the store (source `text`), pending review, and print "
+            "a summary instead of the records (--out still writes them).",
         ),
     ] = False,
     out: Annotated[
@@ -164,7 +166,11 @@ def code_files(
     ] = False,
 ) -> None:
     """Code reports into events and defections: one JSON line per record, with the evidence
-    (character spans) for each field."""
+    (character spans) for each field.
+
+    With --store the records go into the store, pending review, and the terminal gets a summary
+    (what was stored and how to review it); --out FILE also writes them as JSON lines.
+    """
     from rivalscope.coding.coder import PassageTooLong
     from rivalscope.coding.readers import ReadStats, read_passages
     from rivalscope.coding.records import store_records
@@ -192,7 +198,7 @@ def code_files(
         sink: IO[str] | None = None
         if out is not None:
             sink = out.open("w", encoding="utf-8")
-        elif not as_json:
+        elif not as_json and not store:
             sink = sys.stdout
         shown = progress(
             TextColumn("{task.completed:,}/{task.total:,} reports"),
@@ -247,7 +253,9 @@ def code_files(
                 "date) and were not stored: give --report-date or a date column[/]",
                 highlight=False,
             )
-        err.print("review them: rivalscope review", highlight=False)
+        err.print(
+            f"review them: rivalscope review --db {shown_text(store_target(db))}", highlight=False
+        )
 
 
 @code_app.command("eval")
@@ -331,7 +339,7 @@ def review(
         return
     from rivalscope import review as reviews
 
-    with open_store(db, write=redact) as opened:
+    with open_store(db, write=redact, must_exist=True) as opened:
         table = reviews.items(
             opened, status=None if status == "all" else status, kind=kind, redact=redact
         )
@@ -392,7 +400,7 @@ def _decide(
 
     if not ids and all_above is None:
         raise fail("give the ids to decide, or --all-above CONFIDENCE")
-    with open_store(db, write=True) as opened:
+    with open_store(db, write=True, must_exist=True) as opened:
         pending = reviews.items(opened, status=None, kind=kind).to_pylist()
         kinds = {row["item_id"]: row["item_kind"] for row in pending}
         chosen = list(ids or [])

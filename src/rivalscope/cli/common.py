@@ -32,12 +32,37 @@ from rivalscope.errors import RivalscopeError
 if TYPE_CHECKING:
     from rivalscope import Store
 
+
+def _show_flags_as_flags() -> None:
+    """Make ``--help`` show a flag (``--json``, ``--redact``, ``--help``) bare, as Click's plain
+    help does, instead of with the type ``<bool>`` that Typer's Rich help gives it.
+
+    Typer has no setting for this, so the option class's one method that names the type is
+    wrapped here, once, for every command of the app (this module is imported by all of them).
+    """
+    from typer.core import TyperOption
+
+    shown_type = TyperOption.display_type_rich
+    if getattr(shown_type, "_flags_bare", False):
+        return
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        if self.is_flag and not self.count:
+            return None
+        return shown_type(self, ctx)
+
+    display_type_rich._flags_bare = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_show_flags_as_flags()
+
 err = Console(stderr=True)
 """The console for progress, notes and errors."""
 
 DB_HELP = (
-    "DuckDB file (default $RIVALSCOPE_DB or rivalscope.duckdb), a postgresql:// URL, "
-    "or spark:MASTER?data=DIR."
+    "The store: a DuckDB file (default $RIVALSCOPE_DB or rivalscope.duckdb), a postgresql:// "
+    "URL, or spark:MASTER?data=DIR. Commands that only read need an existing store."
 )
 JSON_HELP = "Print one JSON object on stdout."
 SOURCE_HELP = (
@@ -47,8 +72,8 @@ SOURCE_HELP = (
 
 
 def db_option(help: str = DB_HELP) -> Any:
-    """The ``--db`` option (declared here only); a command where the store means something
-    else (``simulate run``: where to write, default none) gives its own help."""
+    """The ``--db`` option (declared here only), with the one help text every command shows
+    (``help`` is kept for callers that still pass their own; new code passes none)."""
     return typer.Option("--db", help=help, show_default=False)
 
 
@@ -167,22 +192,47 @@ def _waiting(target: str, wait: float, flagged: bool) -> Callable[[str], None]:
     return note
 
 
+def missing_store(target: str) -> typer.Exit:
+    """The error of a command that reads a DuckDB store which does not exist: exit code 2 and
+    how to make one (printed now; raise what it returns)."""
+    return fail(
+        f"no store at {target}: the file does not exist, and a command that reads does not "
+        f"create one. Make it with `rivalscope ingest ucdp FILE --db {target}` (`rivalscope "
+        "synth` writes a SYNTHETIC data set to ingest), or name an existing store with --db"
+    )
+
+
+def require_store(target: str) -> None:
+    """Stop the command (exit code 2, :func:`missing_store`) when ``target`` is a DuckDB file
+    that does not exist; a server store, ``:memory:`` and an existing file pass."""
+    from rivalscope.store.urls import is_url
+
+    if is_url(target) or target == ":memory:" or Path(target).exists():
+        return
+    raise missing_store(target)
+
+
 @contextmanager
 def open_store(
     db: str | None,
     *,
     write: bool,
     create: bool = True,
+    must_exist: bool | None = None,
     flags: Flags | None = None,
     wait: float | None = None,
 ) -> Iterator[Store]:
     """Open the store named by ``--db`` for one command, and close it after.
 
     A command that only reads (``write=False``) opens an existing DuckDB file read-only, so
-    several readers may share it. A DuckDB file that does not exist yet is created empty, and a
-    server store (``postgresql://``, ``spark:``) is opened as it is given, unless ``create`` is
-    False: then a missing DuckDB file stops the command and a server store opens read-only.
-    Library errors, opening included, become one line on stderr and exit code 2.
+    several readers may share it, and refuses a DuckDB file that does not exist (exit code 2,
+    saying how to make one) rather than create an empty store and report that it found
+    nothing. A command that writes creates the file. ``must_exist`` overrides the choice: a
+    read command that opens the store for writing (``info`` migrates it, ``--redact`` keeps
+    its pseudonyms) passes True. A server store (``postgresql://``, ``spark:``) is opened as it
+    is given, unless ``create`` is False: then it opens read-only (and a missing DuckDB file
+    stops the command, as ``must_exist`` does). Library errors, opening included, become one
+    line on stderr and exit code 2.
 
     A DuckDB file that another process holds (DuckDB lets one process write a file) is waited
     for, up to ``wait`` seconds, with a note on stderr; still held after that, the command stops
@@ -191,7 +241,10 @@ def open_store(
     Args:
         db: the ``--db`` value (None: the default store).
         write: whether the command writes to the store.
-        create: whether a store that does not exist may be created.
+        create: whether a store that does not exist may be created (False: a server store
+            opens read-only).
+        must_exist: whether a DuckDB file that does not exist stops the command (None: when
+            the command does not write, or ``create`` is False).
         flags: the command's flags named otherwise than their library parameters.
         wait: the command's ``--wait`` (None: the command has no such flag, and waits
             :data:`DEFAULT_WAIT` seconds).
@@ -200,14 +253,16 @@ def open_store(
     from rivalscope.store.urls import is_url
 
     target = store_target(db)
+    if must_exist is None:
+        must_exist = not write or not create
+    if must_exist:
+        require_store(target)
     read_only = False
     if not write:
         if is_url(target):
             read_only = not create
         elif Path(target).exists():
             read_only = True
-        elif not create:
-            raise fail(f"store {target} does not exist (give --db, or ingest data first)")
     seconds = DEFAULT_WAIT if wait is None else wait
     try:
         store = rivalscope.open(

@@ -16,13 +16,13 @@ WIDTH = "100"
 
 
 def _commands(command: object, path: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """``path`` and the paths of every command under it, in the order ``--help`` lists them."""
+    """``path`` and the paths of every command under it that ``--help`` lists, in its order."""
     found = [path]
     if isinstance(command, TyperGroup):
         context = typer.Context(command)
         for name in command.list_commands(context):
             sub = command.get_command(context, name)
-            if sub is not None:
+            if sub is not None and not sub.hidden:
                 found += _commands(sub, (*path, name))
     return found
 

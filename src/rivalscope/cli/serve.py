@@ -12,7 +12,14 @@ from typing import Annotated
 import typer
 
 import rivalscope.settings as settings
-from rivalscope.cli.common import DbOption, Flags, err, library_errors, store_target
+from rivalscope.cli.common import (
+    DbOption,
+    Flags,
+    err,
+    library_errors,
+    require_store,
+    store_target,
+)
 
 SERVE_FLAGS: Flags = {"path": "--token-file", "token": "--token-file"}
 """The token file is the ``path`` :func:`~rivalscope.server.auth.read_token` reads; the token is
@@ -65,6 +72,7 @@ def serve(
     from rivalscope.store.urls import is_url
 
     given = store_target(db)
+    require_store(given)
     path: Path | str = given if is_url(given) else Path(given)
     with library_errors(SERVE_FLAGS):
         token = read_token(token_file) if token_file is not None else None

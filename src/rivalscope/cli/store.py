@@ -36,7 +36,7 @@ def info(
     unresolved names."""
     import rivalscope.fusion as fusion
 
-    with open_store(db, write=True) as store:
+    with open_store(db, write=True, must_exist=True) as store:
         summary = store.info()
         summary["coverage"] = fusion.coverage(store).to_pylist()
         rows = store.quarantine().to_pylist() if quarantine else []
@@ -129,7 +129,7 @@ def actors(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False)
     """List actors with their aliases and event counts."""
     if ctx.invoked_subcommand is not None:
         return
-    with open_store(db, write=True) as store:
+    with open_store(db, write=True, must_exist=True) as store:
         rows = store.actors().to_pylist()
     if as_json:
         print_json({"actors": rows})
@@ -148,7 +148,9 @@ def actors(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False)
 
 @actors_app.command("load")
 def actors_load(
-    file: Annotated[Path, typer.Argument(help="A TOML file of [[actor]] and [[alias]] tables.")],
+    file: Annotated[
+        Path, typer.Argument(help=r"A TOML file of \[\[actor]] and \[\[alias]] tables.")
+    ],
     db: DbOption = None,
     wait: WaitOption = DEFAULT_WAIT,
     as_json: JsonOption = False,
@@ -178,7 +180,7 @@ def places(
     """List provinces with their ISO 3166-2 codes and event counts."""
     if ctx.invoked_subcommand is not None:
         return
-    with open_store(db, write=True) as store:
+    with open_store(db, write=True, must_exist=True) as store:
         rows = store.places(country).to_pylist()
     if as_json:
         print_json({"places": rows})
@@ -270,7 +272,7 @@ def export(
         if not as_json:
             err.print(f"{table}: {rows:,} rows", highlight=False)
 
-    with open_store(db, write=redact) as store:
+    with open_store(db, write=redact, must_exist=True) as store:
         written = export_parquet(store, parquet, on_table=shown, redact=redact)
     if as_json:
         print_json({"directory": str(parquet), "rows": written})

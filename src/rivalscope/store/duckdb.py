@@ -99,7 +99,9 @@ class DuckDBStore(Store):
         self.path = target
         self.read_only = read_only
         self.con = connect(target, read_only=read_only, wait=wait, on_wait=on_wait)
-        self.con.execute("SET enable_progress_bar = false")
+        with contextlib.suppress(duckdb.InvalidInputException):
+            # in a Jupyter kernel without ipywidgets DuckDB refuses to touch its progress bar
+            self.con.execute("SET enable_progress_bar = false")
         self._ibis: Any = None
         if not read_only:
             self.prepare()
