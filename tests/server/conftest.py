@@ -156,8 +156,8 @@ def build_world_store(folder: Path, events: int = 800) -> Path:
                 writer.writerow(row)
     db = folder / "world.duckdb"
     with rs.open(db) as store:
-        for source, path in (("ucdp", ged), ("acled", acled)):
-            result = store.ingest(source, path)
+        for name, path in (("ucdp", ged), ("acled", acled)):
+            result = store.ingest(name, path)
             assert result.rows_quarantined == 0
     return db
 

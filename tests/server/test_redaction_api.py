@@ -48,7 +48,10 @@ def _reads(server: Server) -> dict[str, str]:
         "/api/events?format=csv",
         "/api/events?format=jsonl&source=notes",
         "/api/events?format=parquet&source=notes",
+        "/api/events?format=geojson&source=notes",
+        "/api/events?limit=1000&source=notes&sort=-source_id",
         "/",
+        "/?q=ISIS-K",
         "/dashboard?actor=ISKP&rival=TALIBAN",
         "/dyad/ISKP/TALIBAN",
         "/report/ISKP/TALIBAN",
@@ -72,6 +75,10 @@ def test_nothing_served_names_an_individual(redacting: Server) -> None:
     assert pseudonym(IN_NOTES, secret) in first["/api/profile/ISKP/TALIBAN"]
     assert pseudonym(IN_PASSAGE, secret) in first["/api/review"]
     assert pseudonym(IN_EVENT, secret) in first["/api/events?limit=1000&source=notes"]
+    assert pseudonym(IN_EVENT, secret) in first["/api/events?format=geojson&source=notes"]
+    assert (
+        pseudonym(IN_EVENT, secret) in first["/api/events?limit=1000&source=notes&sort=-source_id"]
+    )
     assert pseudonym(IN_EVENT, secret) in first["/report/ISKP/TALIBAN?source=notes"]
     again = _reads(redacting)
     for path in ("/api/defections", "/api/review", "/api/profile/ISKP/TALIBAN"):

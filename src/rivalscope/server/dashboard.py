@@ -14,6 +14,7 @@ attribute for its script.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from importlib import resources
 from pathlib import Path as FilePath
@@ -105,35 +106,121 @@ def _names(ctx: ServerContext, reader: Reader) -> dict[str, str]:
     )
 
 
-def _top_dyads(store: Any, limit: int = 12) -> list[dict[str, Any]]:
-    """The pairs that clash most, each real-world clash counted once (the default source)."""
+def _dyads(store: Any) -> list[dict[str, Any]]:
+    """Every pair of actors with clashes between them, most clashes first, each real-world
+    clash counted once (the default source)."""
     t = fusion.view(store, fusion.choose(store, None))
     t = t.filter((t.event_type == "clash") & t.actor1.notnull() & t.actor2.notnull())
     t = t.filter(t.actor1 != t.actor2)
     pairs = t.mutate(a=ibis.least(t.actor1, t.actor2), b=ibis.greatest(t.actor1, t.actor2))
-    top = (
+    found: list[dict[str, Any]] = (
         pairs.group_by(["a", "b"])
         .aggregate(clashes=pairs.count())
         .order_by([ibis.desc("clashes"), "a", "b"])
-        .limit(limit)
         .to_pyarrow()
         .to_pylist()
     )
-    return [
-        {**row, "href": f"/dyad/{quote(row['a'], safe='')}/{quote(row['b'], safe='')}"}
-        for row in top
-    ]
+    return found
+
+
+def _href(actor: str, rival: str) -> str:
+    return f"/dyad/{quote(actor, safe='')}/{quote(rival, safe='')}"
+
+
+def _top_dyads(store: Any, limit: int = 20) -> list[dict[str, Any]]:
+    """The pairs that clash most, each real-world clash counted once (the default source)."""
+    return [{**row, "href": _href(row["a"], row["b"])} for row in _dyads(store)[:limit]]
+
+
+MAX_QUERY = 100
+"""The longest text the home page's search takes."""
+
+
+def find_actors(store: Store, text: str) -> list[dict[str, Any]]:
+    """Actors whose id, name or any alias contains ``text`` (any case): the one ``text``
+    resolves to first (:meth:`Store.actor_id`), then by id. Each with ``matched``: the alias
+    or name that matched."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    key = text.lower()
+    matched: dict[str, str] = {}
+    with contextlib.suppress(NotFoundError):
+        matched[store.actor_id(text)] = text
+    aliases = store.table("actor_aliases")
+    for row in (
+        aliases.filter(aliases["alias"].lower().contains(key))
+        .select("actor_id", "alias")
+        .distinct()
+        .order_by(["actor_id", "alias"])
+        .limit(1000)
+        .to_pyarrow()
+        .to_pylist()
+    ):
+        matched.setdefault(row["actor_id"], row["alias"])
+    actors = store.table("actors")
+    for row in (
+        actors.filter(actors.name.lower().contains(key) | actors.actor_id.lower().contains(key))
+        .select("actor_id", "name")
+        .order_by("actor_id")
+        .limit(1000)
+        .to_pyarrow()
+        .to_pylist()
+    ):
+        matched.setdefault(row["actor_id"], row["name"])
+    return [{"actor_id": actor, "matched": alias} for actor, alias in matched.items()]
+
+
+def search_dyads(
+    store: Store, dyads: list[dict[str, Any]], text: str, limit: int = 20
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The actors ``text`` finds (:func:`find_actors`) that have clashes, and the dyads
+    involving them, most clashes first, the found actor first in each."""
+    found = find_actors(store, text)
+    order = {row["actor_id"]: index for index, row in enumerate(found)}
+    picked = []
+    for row in dyads:
+        a, b = row["a"], row["b"]
+        if a not in order and b not in order:
+            continue
+        if b in order and (a not in order or order[b] < order[a]):
+            a, b = b, a
+        picked.append({"a": a, "b": b, "clashes": row["clashes"], "href": _href(a, b)})
+    picked.sort(key=lambda r: (order[r["a"]], -r["clashes"], r["b"]))
+    involved = {r["a"] for r in picked} | {r["b"] for r in picked}
+    actors = [row for row in found if row["actor_id"] in involved][:limit]
+    return actors, picked[:limit]
+
+
+TOP_DYADS = 20
+"""How many of the most active dyads the home page lists."""
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request) -> HTMLResponse:
-    """Pick a dyad: the pairs that clash most, or any two actors."""
+def index(
+    request: Request,
+    q: Annotated[str | None, Query(max_length=MAX_QUERY, pattern=TEXT)] = None,
+) -> HTMLResponse:
+    """Find a rivalry by an actor's name or alias (``?q=ISIS-K``); the pairs that clash most;
+    any two actors."""
     ctx = context(request)
     if not ctx.state.ready:
         return _page("problem.html.j2", 503, message="The store is busy; no snapshot yet.")
+    text = " ".join((q or "").split())
     with ctx.state.reader() as reader:
+        every = ctx.state.cache.get_or_compute(
+            (reader.version, "all-dyads"), lambda: _dyads(reader.store)
+        )
         dyads = ctx.state.cache.get_or_compute(
-            (reader.version, "top-dyads"), lambda: _top_dyads(reader.store)
+            (reader.version, "top-dyads"), lambda: _top_dyads(reader.store, TOP_DYADS)
+        )
+        found = (
+            ctx.state.cache.get_or_compute(
+                (reader.version, "search", text.lower()),
+                lambda: search_dyads(reader.store, every, text),
+            )
+            if text
+            else ([], [])
         )
         actors = ctx.state.cache.get_or_compute(
             (reader.version, "actor-choices"),
@@ -149,6 +236,10 @@ def index(request: Request) -> HTMLResponse:
         dyads=dyads,
         actors=actors,
         names=names,
+        query=text,
+        found_actors=found[0],
+        found_dyads=found[1],
+        dyad_count=len(every),
         db=shown_name(ctx.state.path),
     )
 

@@ -104,13 +104,14 @@ Defection: Any = create_model(  # type: ignore[call-overload]
 
 
 class EventsPage(BaseModel):
-    """A page of events in (date_start, event_id) order."""
+    """A page of events in (date_start, event_id) order, or in the order `sort` names."""
 
     events: list[Event]
     next_cursor: str | None = Field(
-        description="Pass as `cursor` for the next page; null on the last page."
+        description="Pass as `cursor` for the next page; null on the last page (and with `sort`)."
     )
     limit: int
+    offset: int = Field(0, description="With `sort`: the rows skipped before this page.")
     snapshot_version: int
 
 
@@ -302,6 +303,33 @@ class ProvinceCount(BaseModel):
     deaths: int
 
 
+class EventPoint(BaseModel):
+    """An event with a precise point (or one its source left unstated), for the dashboard's
+    point map."""
+
+    point: Literal["precise", "unstated"]
+    event_id: str
+    source: str
+    source_id: str | None
+    event_type: str
+    admin1_code: str | None
+    admin1: str | None
+    latitude: float
+    longitude: float
+    fatalities_best: int | None
+    date: dt.date
+
+
+class PointClasses(BaseModel):
+    """How many matching events have a precise point, a coarse one (a district's, province's
+    or country's centre), a point of unstated precision, or none."""
+
+    precise: int
+    unstated: int
+    coarse: int
+    unlocated: int
+
+
 class MonthCount(BaseModel):
     month: dt.date
     events: int
@@ -318,7 +346,9 @@ class DyadSummary(BaseModel):
     country_name: str | None
     since: dt.date | None
     until: dt.date | None
-    event_type: str
+    event_type: str = Field(description="The event types read, joined by `+`, or `all`.")
+    event_types: list[str] = Field(description="The event types read.")
+    admin1: list[str] = Field(description="The provinces chosen (codes); empty: all.")
     source: str | None = Field(description="The events read: a source, or fused.")
     phase: str | None
     phases: list[PhaseOut]
@@ -330,6 +360,11 @@ class DyadSummary(BaseModel):
     unplaced: int = Field(description="Events matching the filters without a known province.")
     provinces: list[ProvinceCount]
     months: list[MonthCount]
+    points: list[EventPoint] = Field(
+        description="The matching events with a precise point or one of unstated precision "
+        "(`point` says which; the latest 20,000 at most)."
+    )
+    point_classes: PointClasses
     snapshot_version: int
 
 

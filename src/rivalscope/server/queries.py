@@ -9,6 +9,7 @@ import binascii
 import datetime as dt
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from rivalscope.analysis.tiles import tile_layout
 from rivalscope.errors import InputError, NotFoundError
 from rivalscope.fusion import provenance
 from rivalscope.places import country_iso3, country_name
+from rivalscope.precision import POINT_CLASSES, STATING_SOURCES, point_class
 from rivalscope.schema import DEFECTION_COLUMN_NAMES, EVENT_TYPES
 
 if TYPE_CHECKING:
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
     from rivalscope.store import IngestResult, Store
 
 MAX_PAGE = 1000
+MAX_POINTS = 20_000
+"""The most event points the dashboard's point map is sent."""
 HIDDEN_EVENT_COLUMNS = ("row_hash",)
 
 
@@ -39,12 +43,13 @@ class DefectionExists(InputError):
 
 @dataclass(frozen=True)
 class EventFilters:
-    """The filters of ``rivalscope events``."""
+    """The filters of ``rivalscope events``, with several event types and provinces allowed
+    (each a tuple: any of them; empty: no filter)."""
 
     actor: str | None = None
     rival: str | None = None
-    event_type: str | None = None
-    admin1: str | None = None
+    event_type: tuple[str, ...] = ()
+    admin1: tuple[str, ...] = ()
     since: dt.date | None = None
     until: dt.date | None = None
     source: str | None = None
@@ -52,16 +57,34 @@ class EventFilters:
 
     def expr(self, store: Store) -> ir.Table:
         """The matching events, ordered by (date_start, event_id)."""
-        return store.events_expr(
+        import ibis.expr.operations as ops
+
+        types = tuple(dict.fromkeys(self.event_type))
+        codes = tuple(dict.fromkeys(self.admin1))
+        expr = store.events_expr(
             actor=self.actor,
             rival=self.rival,
-            event_type=self.event_type,
-            admin1=self.admin1,
+            event_type=types[0] if len(types) == 1 else None,
+            admin1=codes[0] if len(codes) == 1 else None,
             since=self.since,
             until=self.until,
             source=self.source,
             country=self.country,
         )
+        if len(types) < 2 and len(codes) < 2:
+            return expr
+        node = expr.op()
+        t = node.parent.to_expr() if isinstance(node, ops.Sort) else expr
+        if len(types) > 1:
+            unknown = [name for name in types if name not in EVENT_TYPES]
+            if unknown:
+                raise InputError(
+                    f"unknown event type {unknown[0]!r}: use one of {', '.join(EVENT_TYPES)}"
+                )
+            t = t.filter(t.event_type.isin(list(types)))
+        if len(codes) > 1:
+            t = t.filter(t.admin1_code.isin([store.place_code(code) for code in codes]))
+        return t.order_by(["date_start", "event_id"])
 
 
 def encode_cursor(date: dt.date, event_id: str) -> str:
@@ -161,6 +184,46 @@ def events_page(
     return page, following
 
 
+SORTS: dict[str, str] = {
+    "date": "date_start",
+    "type": "event_type",
+    "province": "admin1",
+    "deaths": "fatalities_best",
+    "source": "source",
+    "source_id": "source_id",
+}
+"""What the events table sorts by (``sort=name`` ascending, ``sort=-name`` descending): the
+column each name stands for. Only these names reach SQL, as identifiers from this table."""
+
+
+def events_sorted_page(
+    store: Store, query: EventsQuery, *, sort: str, offset: int, limit: int
+) -> pa.Table:
+    """One page of matching events in the order ``sort`` names (then date and id), from row
+    ``offset``: the events table's pages when sorted by a column other than the date.
+
+    Args:
+        store: the store read.
+        query: the compiled filters.
+        sort: a key of :data:`SORTS`, with ``-`` in front for descending.
+        offset: rows skipped.
+        limit: rows per page, 1 to :data:`MAX_PAGE`.
+    """
+    if not 1 <= limit <= MAX_PAGE:
+        raise InputError(f"must be between 1 and {MAX_PAGE}", parameter="limit")
+    descending = sort.startswith("-")
+    column = SORTS.get(sort.lstrip("-"))
+    if column is None:
+        raise InputError(f"cannot sort by {sort!r}: use {', '.join(SORTS)}", parameter="sort")
+    order = f'"{column}" {"DESC" if descending else "ASC"} NULLS LAST'
+    return store.query(
+        f"""SELECT {query.select()} FROM ({query.sql}) AS matching
+        ORDER BY {order}, date_start, event_id LIMIT ? OFFSET ?""",
+        [limit, offset],
+        schema=query.schema,
+    )
+
+
 def events_export(
     store: Store, query: EventsQuery, batch_rows: int = 50_000
 ) -> pa.RecordBatchReader:
@@ -213,9 +276,11 @@ def dyad_summary(
     country: str | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
-    event_type: str = "clash",
+    event_type: str | Sequence[str] = "clash",
     source: str | None = None,
     phase: str | None = None,
+    admin1: Sequence[str] = (),
+    max_points: int = MAX_POINTS,
 ) -> dict[str, Any]:
     """Events between the two per province and per month, under the dashboard's filters.
 
@@ -230,15 +295,20 @@ def dyad_summary(
         source: the events read: a stored source or ``fused`` (each real-world event once);
             default: ``fused`` where two sources or more hold events in the country.
         phase: only events in this phase of the dyad's phases (intersected with the dates).
+        admin1: only events in these provinces (codes or names; empty: everywhere).
+        max_points: the most event points returned (the precise ones; see ``points``).
 
     Returns:
         The fields of :class:`rivalscope.server.models.DyadSummary` (without the version):
         ``source`` is the source read, ``read`` the sources behind it (version, coverage
         window, events, batches), ``sources`` the stored sources in the country and
         ``source_choices`` what may be chosen (``fused`` first where it differs from each).
+        ``points`` are the matching events whose point is precise or of unstated precision
+        (:func:`rivalscope.precision.point_class`; each says which in ``point``: the dashboard
+        draws the precise ones, and the unstated ones only when asked), ``point_classes`` how
+        many events fall in each class (coarse and unlocated ones are never drawn).
     """
-    if event_type != "all" and event_type not in EVENT_TYPES:
-        raise InputError(f"unknown event type {event_type!r}: use all or {', '.join(EVENT_TYPES)}")
+    types = _event_types(event_type)
     if since is not None and until is not None and since > until:
         raise InputError("since is after until")
     if country is not None:
@@ -259,8 +329,11 @@ def dyad_summary(
         window_until = min((d for d in (until, last) if d is not None), default=None)
     framed = replace(dyad, since=window_since, until=window_until, phases=())
     t = framed.between()
-    if event_type != "all":
-        t = t.filter(t.event_type == event_type)
+    if types:
+        t = t.filter(t.event_type.isin(list(types)))
+    codes = sorted({store.place_code(name, iso3) for name in admin1})
+    if codes:
+        t = t.filter(t.admin1_code.isin(codes))
     stored = fusion.stored_sources(store, iso3)
     real = [s for s in stored if s not in fusion.UNFUSED]
     choices = [fusion.FUSED, *stored] if len(real) > 1 else stored
@@ -305,6 +378,7 @@ def dyad_summary(
             }
         )
     total = sum(int(r["n"]) for r in per_province.values())
+    points, classes = _points(t, dyad.source, max_points)
     return {
         "actor": dyad.actor,
         "rival": dyad.rival,
@@ -312,7 +386,9 @@ def dyad_summary(
         "country_name": country_name(iso3) if iso3 else None,
         "since": window_since,
         "until": window_until,
-        "event_type": event_type,
+        "event_type": "all" if not types else "+".join(types),
+        "event_types": list(types) if types else list(EVENT_TYPES),
+        "admin1": codes,
         "source": dyad.source,
         "phase": phase,
         "phases": [plain(p) for p in dyad.phases],
@@ -324,7 +400,56 @@ def dyad_summary(
         "unplaced": int(per_province.get(None, {}).get("n", 0)),
         "provinces": provinces,
         "months": _zero_filled(months.to_pylist()),
+        "points": points,
+        "point_classes": classes,
     }
+
+
+def _event_types(event_type: str | Sequence[str]) -> tuple[str, ...]:
+    """The event types chosen (empty: all), checked."""
+    chosen = (event_type,) if isinstance(event_type, str) else tuple(event_type)
+    chosen = tuple(dict.fromkeys(chosen))
+    if not chosen or "all" in chosen:
+        return ()
+    for name in chosen:
+        if name not in EVENT_TYPES:
+            raise InputError(f"unknown event type {name!r}: use all or {', '.join(EVENT_TYPES)}")
+    return chosen
+
+
+def _points(
+    t: ir.Table, source: str | None, limit: int
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The events of ``t`` with a precise point, or one a source left unstated (``point``
+    says which; at most ``limit``, the latest kept, in date order), and how many events each
+    point class holds."""
+    stating = (*STATING_SOURCES, fusion.FUSED) if source == fusion.FUSED else STATING_SOURCES
+    classed = t.mutate(point=point_class(t, stating))
+    counts = {name: 0 for name in POINT_CLASSES}
+    for row in classed.group_by("point").aggregate(n=classed.count()).to_pyarrow().to_pylist():
+        counts[row["point"]] = int(row["n"])
+    precise = classed.filter(classed.point.isin(["precise", "unstated"]))
+    found = (
+        precise.select(
+            "point",
+            "event_id",
+            "source",
+            "source_id",
+            "event_type",
+            "admin1_code",
+            "admin1",
+            "latitude",
+            "longitude",
+            "fatalities_best",
+            date=precise.date_start,
+        )
+        .order_by([ibis.desc("date"), ibis.desc("event_id")])
+        .limit(limit)
+        .to_pyarrow()
+    )
+    points = plain(found.to_pylist())
+    points.reverse()
+    return points, counts
 
 
 def _zero_filled(found: list[dict[str, Any]]) -> list[dict[str, Any]]:

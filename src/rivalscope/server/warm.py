@@ -151,9 +151,10 @@ class Warmer:
                         country=None,
                         since=None,
                         until=None,
-                        event_type="clash",
+                        event_type=["clash"],
                         source=None,
                         phase=None,
+                        admin1=None,
                     )
                 ).body
             )
@@ -170,19 +171,21 @@ class Warmer:
                 until=None,
                 source=None,
             )
-        kind = summary.get("event_type")
+        kinds = summary.get("event_types") if summary.get("event_type") != "all" else None
         await api.events(
             ctx,
             actor=actor,
             rival=rival,
-            event_type=None if kind in (None, "all") else kind,
+            event_type=kinds or None,
             admin1=None,
             since=_date(summary.get("since")),
             until=_date(summary.get("until")),
-            source=summary.get("source"),
+            source=None,
             country=country,
             cursor=None,
             limit=50,
+            sort="date",
+            offset=0,
             format="json",
         )
         await api.list_defections(
