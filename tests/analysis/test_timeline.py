@@ -182,3 +182,28 @@ def test_real_clashes_per_year(real_store: rs.Store) -> None:
         for name in ("state_fights_actor", "attacks_by_actor", "state_ops_on_actor")
     }
     assert totals == {"state_fights_actor": 677, "attacks_by_actor": 78, "state_ops_on_actor": 0}
+
+
+def test_after_the_takeover_fights_with_the_taliban_are_fights_with_the_state(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        "AFG9,10 October 2021,Battles,Armed clash,Military Forces of Afghanistan (2021-),,"
+        "Islamic State Khorasan Province,,State forces,Political militia,,Afghanistan,4,"
+        "Nangarhar,34.2,70.5,4,clash",
+        "AFG10,12 October 2021,Explosions/Remote violence,Air/drone strike,"
+        "Military Forces of Afghanistan (2021-),,Islamic State Khorasan Province,,"
+        "State forces,Political militia,,Afghanistan,4,Nangarhar,34.2,70.5,2,strike",
+    ]
+    acled = tmp_path / "acled.csv"
+    acled.write_text("\n".join([ACLED_HEADER, *rows]) + "\n", encoding="utf-8")
+    with rs.open() as store:
+        store.ingest_acled(acled)
+        result = timeline.compute(Dyad.of(store, "ISKP", "TALIBAN", country="AFG", phases=()))
+    totals = {
+        name: sum(result.monthly.column(name).to_pylist()) for name in timeline.MONTHLY_MEASURES
+    }
+    assert totals["clashes"] == 1, "a clash with the rival"
+    assert totals["state_fights_actor"] == 1, "the rival is the state now"
+    assert totals["state_fights_rival"] == 0
+    assert (totals["state_ops_on_actor"], totals["state_ops_on_rival"]) == (1, 0)

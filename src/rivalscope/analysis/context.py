@@ -224,7 +224,9 @@ class Dyad:
 
         Columns: ``event_id``, ``source``, ``side`` (the actor id), ``counterpart`` (the actor
         on the other side of the event, None when none), ``relation`` (what the counterpart is
-        to the side: :data:`rivalscope.roles.RELATIONS`), ``acted`` (``side`` when the source
+        to the side: :data:`rivalscope.roles.RELATIONS`), ``state`` (whether the counterpart
+        is the government of the day, the rival included: the Taliban from 2021-08-15),
+        ``acted`` (``side`` when the source
         names the side as the one that acted, ``other`` when it names the counterpart, None
         when it names neither: :mod:`rivalscope.roles`), ``event_type``, ``target_type``,
         ``date_start``, ``phase`` (the dyad's phase of the date, None outside all),

@@ -52,8 +52,10 @@ class Timeline:
             ``clash_deaths`` (best estimates; unknown counts as 0); ``attacks_by_actor`` /
             ``attacks_by_rival`` (attacks the sources name the side as carrying out, on any
             target); ``state_fights_actor`` / ``state_fights_rival`` (clashes of the side with
-            the government of the day, either listed first); ``state_ops_on_actor`` /
-            ``state_ops_on_rival`` (state operations the side did not carry out: aimed at it).
+            the government of the day, either listed first, the rival included while it is
+            the government: the Taliban from 2021-08-15); ``state_ops_on_actor`` /
+            ``state_ops_on_rival`` (state operations aimed at the side: the source names the
+            other side as the one that acted, or names no one and the other side is a state).
         yearly: ``year``, ``clashes``, ``clash_deaths`` for every year from the first to the
             last with a clash between the two (none when they never clashed).
         by_source: ``actor`` (id), ``source``, ``events``: every event in the window with that
@@ -81,11 +83,13 @@ def _measures(row: dict[str, object], actor: str) -> dict[str, bool]:
         row["acted"],
         "actor" if row["side"] == actor else "rival",
     )
+    by_a_state = row["state"] or row["relation"] == "foreign"
     return {
         "clashes": kind == "clash" and row["relation"] == "rival" and mine == "actor",
         f"attacks_by_{mine}": kind == "attack" and acted == "side",
-        f"state_fights_{mine}": kind == "clash" and row["relation"] == "state",
-        f"state_ops_on_{mine}": kind == "state_operation" and acted != "side",
+        f"state_fights_{mine}": kind == "clash" and row["state"],
+        f"state_ops_on_{mine}": kind == "state_operation"
+        and (acted == "other" or (acted is None and by_a_state)),
     }
 
 

@@ -25,6 +25,7 @@ SIDES_SCHEMA = pa.schema(
         ("side", pa.string()),
         ("counterpart", pa.string()),
         ("relation", pa.string()),
+        ("state", pa.bool_()),
         ("acted", pa.string()),
         ("event_type", pa.string()),
         ("target_type", pa.string()),
@@ -141,6 +142,7 @@ def _classified(dyad: Dyad, rows: pa.Table) -> pa.Table:
         ["rival", "state", "civilians", "unknown", "foreign"],
         default="group",
     )
-    columns = {name: rows[name] for name in SIDES_SCHEMA.names if name != "relation"}
+    columns = {name: rows[name] for name in SIDES_SCHEMA.names if name not in ("relation", "state")}
     columns["relation"] = pa.array(relation.tolist(), pa.string())
+    columns["state"] = pa.array(is_state.tolist(), pa.bool_())
     return pa.table({name: columns[name] for name in SIDES_SCHEMA.names}, schema=SIDES_SCHEMA)
