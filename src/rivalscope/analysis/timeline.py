@@ -83,11 +83,12 @@ def _measures(row: dict[str, object], actor: str) -> dict[str, bool]:
         row["acted"],
         "actor" if row["side"] == actor else "rival",
     )
-    by_a_state = row["state"] or row["relation"] == "foreign"
+    state = bool(row["state"])
+    by_a_state = state or row["relation"] == "foreign"
     return {
         "clashes": kind == "clash" and row["relation"] == "rival" and mine == "actor",
         f"attacks_by_{mine}": kind == "attack" and acted == "side",
-        f"state_fights_{mine}": kind == "clash" and row["state"],
+        f"state_fights_{mine}": kind == "clash" and state,
         f"state_ops_on_{mine}": kind == "state_operation"
         and (acted == "other" or (acted is None and by_a_state)),
     }
