@@ -121,9 +121,7 @@ def test_the_fused_view_keeps_the_initiator_of_the_record_it_takes_actors_from(
 ) -> None:
     ucdp = tmp_path / "ged.csv"
     ucdp.write_text(
-        "\n".join(
-            [UCDP_HEADER, ucdp_row(9, 3, "IS", "Civilians", "2019-04-10", 1, "Nangarhar")]
-        )
+        "\n".join([UCDP_HEADER, ucdp_row(9, 3, "IS", "Civilians", "2019-04-10", 1, "Nangarhar")])
         + "\n",
         encoding="utf-8",
     )

@@ -89,8 +89,7 @@ def test_forecast_page_with_province_shapes(choropleth_store: rs.Store, tmp_path
         charts=3,
     )
     assert (
-        found["title"]
-        == "Rivalscope forecast: events involving Islamic State Khorasan Province "
+        found["title"] == "Rivalscope forecast: events involving Islamic State Khorasan Province "
         "(ucdp events) in 2016-09"
     )
     assert "<script>document.title='PWNED'</script>" in str(found["text"]), "shown as text"

@@ -88,8 +88,7 @@ def test_forecast_human_output_and_horizon(db: Path, tmp_path: Path) -> None:
     assert done.exit_code == 0, done.stderr
     assert (
         "clashes between Islamic State Khorasan Province and Taliban (fused events) in "
-        "2022-08 (glm)"
-        in " ".join(done.stdout.split())
+        "2022-08 (glm)" in " ".join(done.stdout.split())
     )
     ranks = re.findall(r"^│ (\d+)\s+│ AF-", done.stdout, flags=re.MULTILINE)
     assert ranks == ["1", "2", "3", "4", "5"]

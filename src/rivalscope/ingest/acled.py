@@ -132,6 +132,7 @@ SELECT = f"""
 } AS _reason
 """
 
+
 def _influence(note: str) -> str | None:
     from rivalscope.coding.influence import influence_type
 
