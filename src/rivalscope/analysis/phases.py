@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 from rivalscope.analysis.context import Dyad, Phase
+from rivalscope.analysis.timeline import monthly_counts
 
 MEASURES: Final = ("clashes", "clash_deaths", "attacks_by_actor", "attacks_by_rival")
 """The monthly counts compared: clashes between the two and their deaths (best estimates,
@@ -242,24 +243,18 @@ def _holm(rows: list[dict[str, Any]]) -> None:
 
 
 def _monthly(dyad: Dyad) -> tuple[dict[tuple[str, int], int], dict[str, set[str]]]:
-    """Each measure's count per month number (year * 12 + month - 1), and per phase the
-    provinces with a clash between the two."""
-    series: dict[tuple[str, int], int] = {}
+    """Each measure's count per month number (year * 12 + month - 1), from the timeline's
+    monthly table, and per phase the provinces with a clash between the two."""
+    series = {
+        (measure, _month_number(row["month"])): int(row[measure])
+        for row in monthly_counts(dyad).to_pylist()
+        for measure in MEASURES
+    }
     provinces: dict[str, set[str]] = {}
     for row in dyad.side_rows:
-        month = _month_number(row["date_start"])
-        mine = "actor" if row["side"] == dyad.actor else "rival"
-        if row["event_type"] == "clash" and row["relation"] == "rival":
-            if mine != "actor":
-                continue
-            series[("clashes", month)] = series.get(("clashes", month), 0) + 1
-            deaths = int(row["fatalities_best"] or 0)
-            series[("clash_deaths", month)] = series.get(("clash_deaths", month), 0) + deaths
-            if row["phase"] is not None and row["admin1_code"] is not None:
-                provinces.setdefault(row["phase"], set()).add(row["admin1_code"])
-        elif row["event_type"] == "attack" and row["acted"] == "side":
-            key = (f"attacks_by_{mine}", month)
-            series[key] = series.get(key, 0) + 1
+        clash = row["event_type"] == "clash" and row["relation"] == "rival"
+        if clash and row["side"] == dyad.actor and row["phase"] and row["admin1_code"]:
+            provinces.setdefault(row["phase"], set()).add(row["admin1_code"])
     return series, provinces
 
 

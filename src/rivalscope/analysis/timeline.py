@@ -70,7 +70,7 @@ class Timeline:
 
 def compute(dyad: Dyad) -> Timeline:
     """The timeline of ``dyad``."""
-    monthly = _monthly(dyad)
+    monthly = monthly_counts(dyad)
     yearly = _yearly(monthly)
     by_source = _by_source(dyad)
     return Timeline(_summary(dyad, monthly, yearly), monthly, yearly, by_source)
@@ -94,7 +94,8 @@ def _measures(row: dict[str, object], actor: str) -> dict[str, bool]:
     }
 
 
-def _monthly(dyad: Dyad) -> pa.Table:
+def monthly_counts(dyad: Dyad) -> pa.Table:
+    """The ``monthly`` table of :class:`Timeline` (phases reads its measures too)."""
     rows: dict[dt.date, dict[str, int]] = {}
     for row in dyad.side_rows:
         measures = [name for name, counts in _measures(row, dyad.actor).items() if counts]
