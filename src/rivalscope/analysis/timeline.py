@@ -144,22 +144,15 @@ def _yearly(monthly: pa.Table) -> pa.Table:
 
 
 def _by_source(dyad: Dyad) -> pa.Table:
-    t = dyad.events()
-    sides = (dyad.actor, dyad.rival)
-    t = t.filter(t.actor1.isin(sides) | t.actor2.isin(sides))
-    groups = (
-        t.group_by(["source", "actor1", "actor2"]).aggregate(events=t.count()).to_pyarrow()
-    ).to_pylist()
+    """Each side's events per source, from the working set (an event once per side)."""
+    seen = {(row["side"], row["source"], row["event_id"]) for row in dyad.side_rows}
     counts: dict[tuple[str, str], int] = {}
-    for group in groups:
-        for side in sides:
-            if side in (group["actor1"], group["actor2"]):
-                key = (side, group["source"])
-                counts[key] = counts.get(key, 0) + int(group["events"])
-    sources = sorted({group["source"] for group in groups})
+    for side, source, _ in seen:
+        counts[(side, source)] = counts.get((side, source), 0) + 1
+    sources = sorted({source for _, source, _ in seen})
     rows = [
         {"actor": side, "source": source, "events": counts.get((side, source), 0)}
-        for side in sides
+        for side in (dyad.actor, dyad.rival)
         for source in sources
     ]
     return pa.Table.from_pylist(rows, schema=BY_SOURCE_SCHEMA)
